@@ -1,0 +1,42 @@
+package dev.diskimage.core;
+
+import java.util.Objects;
+
+/**
+ * One thing an inspector or a policy noticed about an image: a stable code callers branch on,
+ * a sentence a human understands, and where in the file it was found.
+ *
+ * @param code     stable identifier, part of the public contract
+ * @param severity whether this finding rejects the image
+ * @param message  human-readable explanation naming the offending value
+ * @param offset   byte offset in the image where the evidence lies, or {@code -1} if none applies
+ */
+public record Finding(FindingCode code, Severity severity, String message, long offset) {
+
+    /** Offset value for findings that concern the image as a whole. */
+    public static final long NO_OFFSET = -1;
+
+    public Finding {
+        Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(severity, "severity");
+        Objects.requireNonNull(message, "message");
+        if (offset < NO_OFFSET) {
+            throw new IllegalArgumentException("offset must be >= -1: " + offset);
+        }
+    }
+
+    /** A rejecting finding at {@code offset}. */
+    public static Finding reject(FindingCode code, long offset, String message) {
+        return new Finding(code, Severity.REJECT, message, offset);
+    }
+
+    /** A warning at {@code offset}. */
+    public static Finding warn(FindingCode code, long offset, String message) {
+        return new Finding(code, Severity.WARN, message, offset);
+    }
+
+    /** Whether this finding rejects the image. */
+    public boolean rejects() {
+        return severity == Severity.REJECT;
+    }
+}

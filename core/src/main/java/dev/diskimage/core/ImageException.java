@@ -1,0 +1,19 @@
+package dev.diskimage.core;
+
+/**
+ * Root of every error this project raises about an image or the tools that handle it.
+ * Unchecked, so that callers catch the subtypes they can act on and let the rest travel.
+ */
+public class ImageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** Creates an error with a message that names the image and the reason. */
+    public ImageException(String message) {
+        super(message);
+    }
+
+    /** Creates an error with a message that names the image and the reason, and its cause. */
+    public ImageException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

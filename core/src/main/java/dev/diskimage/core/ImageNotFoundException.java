@@ -1,0 +1,16 @@
+package dev.diskimage.core;
+
+/** The image service or the file system has no image by that id or path. */
+public class ImageNotFoundException extends ImageException {
+    private static final long serialVersionUID = 1L;
+
+    /** Creates the error with a message naming the image that is missing. */
+    public ImageNotFoundException(String message) {
+        super(message);
+    }
+
+    /** Creates the error with a message naming the image that is missing, and its cause. */
+    public ImageNotFoundException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

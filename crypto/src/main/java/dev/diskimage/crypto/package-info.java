@@ -1,0 +1,4 @@
+/**
+ * diskimage crypto module: its capabilities arrive with their issues; see DESIGN.md for its scope.
+ */
+package dev.diskimage.crypto;

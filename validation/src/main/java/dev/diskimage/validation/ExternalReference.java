@@ -1,0 +1,33 @@
+package dev.diskimage.validation;
+
+import dev.diskimage.core.FindingCode;
+import java.util.Objects;
+
+/**
+ * Something an image points at outside itself: a backing file, an external data file, a VMDK
+ * extent in another file, a parent disk. Inspectors report these without ever opening them;
+ * the policy decides which are allowed.
+ *
+ * @param kind   what sort of reference this is
+ * @param code   the finding code used if the policy refuses it
+ * @param target the path, file name or identifier as written in the image
+ * @param offset where in the image the reference was found
+ */
+record ExternalReference(Kind kind, FindingCode code, String target, long offset) {
+
+    /** Reference kinds; only backing references may ever be allowed by policy. */
+    enum Kind {
+        /** A backing file or parent disk the image is a difference against. */
+        BACKING,
+        /** A file that holds the image's data (qcow2 data-file). Never allowed. */
+        DATA_FILE,
+        /** A VMDK extent stored in another file. Never allowed. */
+        EXTENT
+    }
+
+    ExternalReference {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(target, "target");
+    }
+}

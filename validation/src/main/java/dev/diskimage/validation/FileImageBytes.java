@@ -1,0 +1,97 @@
+package dev.diskimage.validation;
+
+import dev.diskimage.core.FindingCode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@link ImageBytes} over a positional channel. Reads whole aligned blocks and keeps them, so
+ * that the many inspectors looking at the same header cost one read, and counts every byte
+ * fetched against a budget: no image, however large or hostile, makes inspection read more.
+ * Copes with channels that return fewer bytes than asked (short reads).
+ */
+final class FileImageBytes implements ImageBytes {
+    /** Granularity of reads and of the cache; one page. */
+    static final int BLOCK = 4096;
+
+    private final SeekableByteChannel channel;
+    private final long size;
+    private final long budget;
+    private final Map<Long, byte[]> blocks = new HashMap<>();
+    private long bytesRead;
+
+    /**
+     * @param channel an open channel on the image; not closed by this class
+     * @param size    the image size in bytes
+     * @param budget  the most bytes this instance may fetch from the channel
+     */
+    FileImageBytes(SeekableByteChannel channel, long size, long budget) {
+        this.channel = channel;
+        this.size = size;
+        this.budget = budget;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public long bytesRead() {
+        return bytesRead;
+    }
+
+    @Override
+    public ByteBuffer read(long offset, int length) {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("negative offset or length: " + offset + ", " + length);
+        }
+        if (offset >= size || length == 0) {
+            return ByteBuffer.allocate(0);
+        }
+        int available = (int) Math.min(length, size - offset);
+        byte[] out = new byte[available];
+        long first = offset / BLOCK;
+        long last = (offset + available - 1) / BLOCK;
+        for (long block = first; block <= last; block++) {
+            byte[] data = block(block);
+            long blockStart = block * BLOCK;
+            long from = Math.max(offset, blockStart);
+            long to = Math.min(offset + available, blockStart + data.length);
+            System.arraycopy(data, (int) (from - blockStart), out, (int) (from - offset), (int) (to - from));
+        }
+        return ByteBuffer.wrap(out);
+    }
+
+    private byte[] block(long index) {
+        byte[] cached = blocks.get(index);
+        if (cached != null) {
+            return cached;
+        }
+        long start = index * BLOCK;
+        int length = (int) Math.min(BLOCK, size - start);
+        if (bytesRead + length > budget) {
+            throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, start,
+                    "inspection would read more than its budget of " + budget + " bytes");
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        try {
+            channel.position(start);
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer) < 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new InspectionFailure(FindingCode.UNREADABLE, start, "cannot read the image: " + e.getMessage());
+        }
+        bytesRead += length;
+        byte[] data = buffer.position() == length ? buffer.array() : java.util.Arrays.copyOf(buffer.array(),
+                buffer.position());
+        blocks.put(index, data);
+        return data;
+    }
+}

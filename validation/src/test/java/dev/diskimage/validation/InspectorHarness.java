@@ -1,0 +1,58 @@
+package dev.diskimage.validation;
+
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs one inspector over files or byte arrays the way the validator does, for inspector tests. */
+final class InspectorHarness {
+    /** The default per-image budget the validator uses. */
+    static final long BUDGET = 1 << 20;
+
+    private InspectorHarness() {
+    }
+
+    static Inspection inspect(FormatInspector inspector, Path file) throws IOException {
+        try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ)) {
+            return inspector.run(new FileImageBytes(channel, channel.size(), BUDGET));
+        }
+    }
+
+    static Inspection inspect(FormatInspector inspector, byte[] image) {
+        return inspector.run(new FileImageBytes(new OneBytePerReadChannel(image), image.length, BUDGET));
+    }
+
+    /** Inspects through a channel that returns one byte per read. */
+    static Inspection inspectWithShortReads(FormatInspector inspector, Path file) throws IOException {
+        return inspect(inspector, Files.readAllBytes(file));
+    }
+
+    /** Inspects every prefix of {@code image} ending at one of {@code boundaries} (exclusive). */
+    static List<Inspection> inspectTruncatedAt(FormatInspector inspector, byte[] image, long... boundaries) {
+        List<Inspection> results = new ArrayList<>();
+        for (long boundary : boundaries) {
+            byte[] prefix = java.util.Arrays.copyOf(image, (int) Math.min(boundary, image.length));
+            results.add(inspect(inspector, prefix));
+        }
+        return results;
+    }
+
+    /** Creates an image with the real qemu-img; fails the test if qemu-img fails. */
+    static Path qemuImg(Path dir, String name, String... args) throws IOException, InterruptedException {
+        Path file = dir.resolve(name);
+        List<String> command = new ArrayList<>();
+        command.add("qemu-img");
+        command.addAll(List.of(args));
+        command.replaceAll(arg -> arg.equals("{}") ? file.toString() : arg);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("qemu-img " + command + " failed: " + output);
+        }
+        return file;
+    }
+}
