@@ -1,0 +1,44 @@
+#!/bin/sh
+# Builds everything, creates sample images (benign and malicious) with the real qemu-img, and
+# runs the main job, image-check, over them: the benign ones are accepted, the others rejected.
+set -e
+cd "$(dirname "$0")"
+sh scripts/ensure-tools.sh
+mvn -B -q -DskipTests package
+dir=samples
+rm -rf "$dir"
+mkdir -p "$dir"
+q() { qemu-img "$@" >/dev/null; }
+
+# Benign images of every format qemu-img can create.
+q create -f qcow2 "$dir/good.qcow2" 64M
+q create -f qcow2 -o compat=0.10 "$dir/good-v2.qcow2" 64M
+q create -f raw "$dir/disk.raw" 8M
+q convert -f raw -O vmdk -o subformat=streamOptimized "$dir/disk.raw" "$dir/stream.vmdk"
+q create -f vmdk "$dir/sparse.vmdk" 64M
+q create -f vpc -o subformat=fixed "$dir/fixed.vhd" 16M
+q create -f vhdx "$dir/disk.vhdx" 64M
+q create -f vdi "$dir/disk.vdi" 64M
+q create -f qed "$dir/disk.qed" 64M
+
+# Malicious or broken images.
+q create -f qcow2 -b /etc/hostname -F raw "$dir/evil-backing.qcow2" 64M
+q create -f qcow2 -o data_file="$dir/evil-data.bin" "$dir/evil-datafile.qcow2" 64M
+q create -f vmdk -o subformat=monolithicFlat "$dir/evil-flat.vmdk" 8M
+head -c 100 "$dir/good.qcow2" > "$dir/evil-truncated.qcow2"
+cp "$dir/good.qcow2" "$dir/evil-polyglot.qcow2"
+# A bootable MBR partition entry and signature inside the qcow2 header cluster: also a raw disk.
+printf '\200\000\002\000\203\000\000\000\001\000\000\000\000\020\000\000' |
+    dd of="$dir/evil-polyglot.qcow2" bs=1 seek=446 conv=notrunc 2>/dev/null
+printf '\125\252' | dd of="$dir/evil-polyglot.qcow2" bs=1 seek=510 conv=notrunc 2>/dev/null
+
+echo "== image-check on the samples (exit 1 is expected: some are malicious) =="
+set +e
+bin/image-check "$dir"/*.qcow2 "$dir"/*.raw "$dir"/stream.vmdk "$dir"/sparse.vmdk "$dir"/evil-flat.vmdk \
+    "$dir"/*.vhd "$dir"/*.vhdx "$dir"/*.vdi "$dir"/*.qed
+echo "(exit code $?)"
+echo
+echo "== a qcow2 declared as raw (JSON output) =="
+bin/image-check --format raw --json "$dir/good.qcow2"
+echo "(exit code $?)"
+exit 0

@@ -1,0 +1,66 @@
+package dev.diskimage.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.Finding;
+import dev.diskimage.validation.ValidationReport;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Renders a {@link ValidationReport} as the one-line JSON object of the {@code image-check --json}
+ * contract: {@code file}, {@code verdict}, {@code format}, {@code virtual_size}, {@code reasons}
+ * (rejecting findings), plus {@code declared_format}, {@code variant}, {@code warnings},
+ * {@code details} and {@code bytes_read}.
+ */
+final class ReportJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private ReportJson() {
+    }
+
+    static String render(ValidationReport report) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("file", report.image());
+        root.put("verdict", report.verdict().name().toLowerCase(Locale.ROOT));
+        root.put("format", report.detectedFormat().map(DiskFormat::glanceName).orElse(null));
+        if (report.virtualSize().isPresent()) {
+            root.put("virtual_size", report.virtualSize().getAsLong());
+        } else {
+            root.putNull("virtual_size");
+        }
+        findings(root.putArray("reasons"), report.rejections());
+        root.put("declared_format", report.declaredFormat().map(DiskFormat::glanceName).orElse(null));
+        root.put("variant", report.variant().orElse(null));
+        findings(root.putArray("warnings"), report.findings().stream().filter(f -> !f.rejects()).toList());
+        ObjectNode details = root.putObject("details");
+        report.details().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                .forEach(e -> details.put(e.getKey(), e.getValue()));
+        root.put("bytes_read", report.bytesRead());
+        return root.toString();
+    }
+
+    /** The JSON line for a file that could not be checked at all (exit 2). */
+    static String error(String file, String message) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("file", file);
+        root.put("verdict", "error");
+        root.put("error", message);
+        return root.toString();
+    }
+
+    private static void findings(ArrayNode array, List<Finding> findings) {
+        for (Finding finding : findings) {
+            ObjectNode node = array.addObject();
+            node.put("code", finding.code().name());
+            node.put("message", finding.message());
+            if (finding.offset() == Finding.NO_OFFSET) {
+                node.putNull("offset");
+            } else {
+                node.put("offset", finding.offset());
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs the programs diskimage drives (qemu-img from Debian's qemu-utils, prlimit from
+# util-linux) when they are missing. Needs root or sudo only when something must be installed.
+set -e
+missing=""
+command -v qemu-img >/dev/null 2>&1 || missing="$missing qemu-utils"
+command -v prlimit >/dev/null 2>&1 || missing="$missing util-linux"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+elif command -v sudo >/dev/null 2>&1; then
+    as_root="sudo"
+else
+    echo "diskimage needs:$missing; run as root or install them with apt-get" >&2
+    exit 1
+fi
+echo "installing:$missing" >&2
+$as_root apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq $missing >/dev/null

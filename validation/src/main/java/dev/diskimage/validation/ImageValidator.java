@@ -1,0 +1,144 @@
+package dev.diskimage.validation;
+
+import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.Finding;
+import dev.diskimage.core.FindingCode;
+import dev.diskimage.core.ImageUnacceptableException;
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides whether an image is safe to hand to qemu-img or a volume: it is what it claims to be,
+ * it references nothing outside itself, and it is within policy. Every format inspector sees
+ * the image (no first match), reading only headers and tables within a fixed budget.
+ *
+ * <p>Cinder's {@code check_image_format}, {@code check_vmdk_image} and
+ * {@code check_qcow2_image} all map onto {@link #check}. Instances are immutable and
+ * thread-safe; validate many images in parallel with one validator.
+ */
+public final class ImageValidator {
+    private static final Logger LOG = LoggerFactory.getLogger(ImageValidator.class);
+
+    private final ImagePolicy policy;
+    private final FormatDetector detector;
+    private final PolicyCheck policyCheck;
+
+    private ImageValidator(ImagePolicy policy) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.detector = new FormatDetector(Inspectors.all());
+        this.policyCheck = new PolicyCheck(policy);
+    }
+
+    /** A validator applying {@code policy}. */
+    public static ImageValidator of(ImagePolicy policy) {
+        return new ImageValidator(policy);
+    }
+
+    /** The policy this validator applies. */
+    public ImagePolicy policy() {
+        return policy;
+    }
+
+    /** Validates {@code image} without a declared format: whatever it is must be acceptable. */
+    public ValidationReport validate(Path image) {
+        return validate(image, null);
+    }
+
+    /**
+     * Validates {@code image}, which the caller declares to be {@code declared} (may be null when
+     * nothing is declared). Never throws for a bad image: every problem becomes a finding.
+     */
+    public ValidationReport validate(Path image, DiskFormat declared) {
+        Optional<DiskFormat> claim = Optional.ofNullable(declared);
+        String name = image.toString();
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(image, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return unreadable(name, claim, FindingCode.UNREADABLE, "no such file");
+        } catch (IOException e) {
+            return unreadable(name, claim, FindingCode.UNREADABLE, "cannot read attributes: " + e.getMessage());
+        }
+        if (!attributes.isRegularFile()) {
+            return unreadable(name, claim, FindingCode.NOT_A_REGULAR_FILE,
+                    attributes.isDirectory() ? "is a directory" : "is not a regular file (device, fifo or socket)");
+        }
+        try (SeekableByteChannel channel = Files.newByteChannel(image, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size == 0) {
+                return unreadable(name, claim, FindingCode.EMPTY_FILE, "the file is empty");
+            }
+            return validate(name, new FileImageBytes(channel, size, policy.readBudget()), claim);
+        } catch (IOException e) {
+            return unreadable(name, claim, FindingCode.UNREADABLE, "cannot open: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Like {@link #validate(Path, DiskFormat)}, but throws when the image is refused.
+     *
+     * @return the report of the accepted image (it may carry warnings)
+     * @throws ImageUnacceptableException naming the image and every rejecting finding
+     */
+    public ValidationReport check(Path image, DiskFormat declared) {
+        ValidationReport report = validate(image, declared);
+        if (!report.accepted()) {
+            throw new ImageUnacceptableException(report.image(), report.rejections());
+        }
+        return report;
+    }
+
+    /** Validates bytes that are already open, from a file or a stream. */
+    ValidationReport validate(String name, ImageBytes bytes, Optional<DiskFormat> declared) {
+        Detection detection = detector.detect(bytes);
+        Optional<Inspection> chosen = detection.chosen();
+        OptionalLong virtualSize = chosen.map(Inspection::virtualSize)
+                .orElse(detection.format().isPresent() ? OptionalLong.of(bytes.size()) : OptionalLong.empty());
+        List<Finding> findings = new ArrayList<>(detection.findings());
+        findings.addAll(policyCheck.check(detection, declared, virtualSize));
+        ValidationReport report = new ValidationReport(name, verdictOf(findings), declared, detection.format(),
+                chosen.flatMap(Inspection::variant), virtualSize, findings, detection.details(), bytes.bytesRead());
+        LOG.debug("{}: {} as {} after reading {} bytes", name, report.verdict(), report.detectedFormat(),
+                report.bytesRead());
+        return report;
+    }
+
+    /**
+     * Returns a stream that validates {@code in} as it passes; the verdict is ready at its end.
+     *
+     * @param name     how the report names the image
+     * @param declared the claimed format, or null
+     */
+    public InspectingInputStream inspecting(java.io.InputStream in, String name, DiskFormat declared) {
+        return new InspectingInputStream(in, this, name, declared);
+    }
+
+    /** Runs the inspectors only so that a stream learns which regions they will need. */
+    void discover(ImageBytes bytes) {
+        detector.detect(bytes);
+    }
+
+    private static ValidationReport unreadable(String name, Optional<DiskFormat> declared, FindingCode code,
+            String message) {
+        List<Finding> findings = List.of(Finding.reject(code, Finding.NO_OFFSET, name + ": " + message));
+        return new ValidationReport(name, Verdict.REJECT, declared, Optional.empty(), Optional.empty(),
+                OptionalLong.empty(), findings, Map.of(), 0);
+    }
+
+    static Verdict verdictOf(List<Finding> findings) {
+        return findings.stream().anyMatch(Finding::rejects) ? Verdict.REJECT : Verdict.ACCEPT;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.diskimage.validation;
+
+import dev.diskimage.core.FindingCode;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link ImageBytes} over a stream that passes once. It keeps only the regions inspectors
+ * asked for (plus the head and a tail window for footer formats); an inspector asking for a
+ * region the stream has not reached yet registers it and stops, and is run again once the
+ * region has passed. At end of stream the size is known and the tail window holds the footers.
+ */
+final class StreamImageBytes implements ImageBytes {
+    /** Kept from the start of every stream: the magic and headers of every format live here. */
+    static final int HEAD = 64 * 1024;
+    /** Kept from the end of every stream: VHD (512 B) and VMDK (1 KiB) footers live here. */
+    static final int TAIL = 64 * 1024;
+
+    /** A region some inspector needs, filled as the stream passes it. */
+    private static final class Region {
+        final long offset;
+        final byte[] data;
+        int filled;
+
+        Region(long offset, int length) {
+            this.offset = offset;
+            this.data = new byte[length];
+        }
+
+        long end() {
+            return offset + data.length;
+        }
+    }
+
+    private final long budget;
+    private final List<Region> regions = new ArrayList<>();
+    private final byte[] tail = new byte[TAIL];
+    private long registered;
+    private long position;
+    private boolean ended;
+
+    StreamImageBytes(long budget) {
+        this.budget = budget;
+        want(0, HEAD);
+    }
+
+    /** Bytes seen so far. */
+    long position() {
+        return position;
+    }
+
+    /** The end of the nearest region still being filled, or -1 when none is pending. */
+    long nextRegionEnd() {
+        long next = -1;
+        for (Region region : regions) {
+            if (region.end() > position && (next < 0 || region.end() < next)) {
+                next = region.end();
+            }
+        }
+        return next;
+    }
+
+    /** Keeps the parts of {@code chunk} that fall into wanted regions and the tail window. */
+    void accept(byte[] chunk, int off, int len) {
+        for (Region region : regions) {
+            long from = Math.max(region.offset, position);
+            long to = Math.min(region.end(), position + len);
+            if (from < to) {
+                System.arraycopy(chunk, off + (int) (from - position), region.data, (int) (from - region.offset),
+                        (int) (to - from));
+                region.filled += (int) (to - from);
+            }
+        }
+        for (int i = Math.max(0, len - TAIL); i < len; i++) {
+            tail[(int) ((position + i) % TAIL)] = chunk[off + i];
+        }
+        position += len;
+    }
+
+    /** Marks the end of the stream: from now on the size is known. */
+    void end() {
+        ended = true;
+    }
+
+    boolean ended() {
+        return ended;
+    }
+
+    @Override
+    public long size() {
+        return ended ? position : UNKNOWN_SIZE;
+    }
+
+    @Override
+    public long bytesRead() {
+        return Math.min(registered, position) + (ended ? Math.min(TAIL, position) : 0);
+    }
+
+    @Override
+    public ByteBuffer read(long offset, int length) {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("negative offset or length: " + offset + ", " + length);
+        }
+        long size = size();
+        if (offset >= size || length == 0) {
+            return ByteBuffer.allocate(0);
+        }
+        int available = (int) Math.min(length, size - offset);
+        byte[] out = new byte[available];
+        if (copyFromRegions(offset, out) || copyFromTail(offset, out)) {
+            return ByteBuffer.wrap(out);
+        }
+        if (!ended && offset >= position) {
+            want(offset, available);
+        }
+        throw new RegionUnavailableException(offset, available);
+    }
+
+    private boolean copyFromRegions(long offset, byte[] out) {
+        long end = offset + out.length;
+        for (Region region : regions) {
+            if (region.offset <= offset && region.end() >= end && position >= end) {
+                System.arraycopy(region.data, (int) (offset - region.offset), out, 0, out.length);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean copyFromTail(long offset, byte[] out) {
+        long tailStart = Math.max(0, position - TAIL);
+        if (!ended || offset < tailStart || offset + out.length > position) {
+            return false;
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = tail[(int) ((offset + i) % TAIL)];
+        }
+        return true;
+    }
+
+    private void want(long offset, int length) {
+        for (Region region : regions) {
+            if (region.offset <= offset && region.end() >= offset + length) {
+                return;
+            }
+        }
+        if (registered + length > budget) {
+            throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
+                    "inspection would keep more than its budget of " + budget + " bytes of the stream");
+        }
+        registered += length;
+        regions.add(new Region(offset, length));
+    }
+}

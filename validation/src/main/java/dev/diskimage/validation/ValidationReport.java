@@ -1,0 +1,53 @@
+package dev.diskimage.validation;
+
+import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.Finding;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The validator's answer for one image: a verdict, what the bytes are, and every reason.
+ * All findings are collected, not just the first, so that an operator sees the whole story.
+ *
+ * @param image          the path (or name) of the image, as given
+ * @param verdict        {@link Verdict#REJECT} iff any finding rejects
+ * @param declaredFormat the format the caller claimed, if any
+ * @param detectedFormat what the bytes are; empty when they match several formats or a damaged one
+ * @param variant        sub-type of the detected format (qcow2 {@code v3}, vmdk createType, ...)
+ * @param virtualSize    guest-visible size in bytes, when known
+ * @param findings       rejections and warnings, in the order found
+ * @param details        further facts the inspector reported (cluster size, partition table, ...)
+ * @param bytesRead      how many bytes inspection read from the image
+ */
+public record ValidationReport(String image, Verdict verdict, Optional<DiskFormat> declaredFormat,
+        Optional<DiskFormat> detectedFormat, Optional<String> variant, OptionalLong virtualSize,
+        List<Finding> findings, Map<String, String> details, long bytesRead) {
+
+    public ValidationReport {
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(verdict, "verdict");
+        Objects.requireNonNull(declaredFormat, "declaredFormat");
+        Objects.requireNonNull(detectedFormat, "detectedFormat");
+        Objects.requireNonNull(variant, "variant");
+        Objects.requireNonNull(virtualSize, "virtualSize");
+        findings = List.copyOf(findings);
+        details = Map.copyOf(details);
+        boolean rejected = findings.stream().anyMatch(Finding::rejects);
+        if (rejected != (verdict == Verdict.REJECT)) {
+            throw new IllegalArgumentException("verdict " + verdict + " contradicts the findings " + findings);
+        }
+    }
+
+    /** Whether the image was accepted. */
+    public boolean accepted() {
+        return verdict == Verdict.ACCEPT;
+    }
+
+    /** Only the findings that reject the image. */
+    public List<Finding> rejections() {
+        return findings.stream().filter(Finding::rejects).toList();
+    }
+}
