@@ -36,15 +36,15 @@ public final class ImageValidator {
     private final FormatDetector detector;
     private final PolicyCheck policyCheck;
 
-    private ImageValidator(ImagePolicy policy) {
+    ImageValidator(ImagePolicy policy, List<FormatInspector> inspectors) {
         this.policy = Objects.requireNonNull(policy, "policy");
-        this.detector = new FormatDetector(Inspectors.all());
+        this.detector = new FormatDetector(inspectors);
         this.policyCheck = new PolicyCheck(policy);
     }
 
     /** A validator applying {@code policy}. */
     public static ImageValidator of(ImagePolicy policy) {
-        return new ImageValidator(policy);
+        return new ImageValidator(policy, Inspectors.all());
     }
 
     /** The policy this validator applies. */
