@@ -105,7 +105,9 @@ final class RecursiveDeletion {
         }
     }
 
-    private static void deleteByWalking(Path root) throws IOException {
+    // Package-private so that tests can exercise the path taken on file systems without
+    // SecureDirectoryStream, which the Linux default file system never takes.
+    static void deleteByWalking(Path root) throws IOException {
         if (Files.notExists(root, NO_FOLLOW)) {
             return;
         }
