@@ -42,7 +42,7 @@ public final class TemporaryDirectory implements AutoCloseable {
      *
      * @throws UncheckedIOException if some entry cannot be deleted (what was deleted before the
      *                              failure stays deleted), or the tree is nested deeper than
-     *                              {@value RecursiveDeletion#MAX_DEPTH} levels
+     *                              256 levels
      */
     @Override
     public void close() {
