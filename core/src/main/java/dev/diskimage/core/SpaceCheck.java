@@ -1,0 +1,113 @@
+package dev.diskimage.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Checks that an image fits before work starts: into the free space of the file system that
+ * will hold a download or conversion, and into the volume it is written to. Cinder's
+ * {@code check_available_space} and {@code check_virtual_size}.
+ *
+ * <p>Why check first: a conversion that runs out of space fails late, after minutes of I/O,
+ * and leaves a partial file behind; an image whose virtual size exceeds the volume cannot be
+ * made usable by any resize. Both are cheaper to refuse up front with a message that names the
+ * numbers.
+ */
+public final class SpaceCheck {
+
+    /** One gibibyte: volume sizes are whole GiB, as in Cinder ({@code units.Gi}). */
+    public static final long GIB = 1L << 30;
+
+    private SpaceCheck() {
+    }
+
+    /**
+     * Checks that the file system holding {@code dest} has at least {@code sizeBytes} bytes
+     * available to this process. {@code dest} need not exist yet: the nearest existing parent
+     * decides which file system is asked (Cinder looks only at the parent of a non-directory).
+     * Available space is what an unprivileged writer may use (the file system's reserved blocks
+     * excluded), as Cinder's {@code shutil.disk_usage().free} reports.
+     *
+     * <p>Cinder refuses when the free space is exactly the size; here exactly enough is enough.
+     *
+     * @param dest      the file or directory that will receive the image
+     * @param sizeBytes the bytes the image will take there
+     * @param imageId   the image, named in the error
+     * @throws IllegalArgumentException if {@code sizeBytes} is negative
+     * @throws NotEnoughSpaceException  if less than {@code sizeBytes} bytes are available; the
+     *                                  message names the image, the place, needed and available
+     * @throws UncheckedIOException     if the file system cannot be asked
+     */
+    public static void checkAvailableSpace(Path dest, long sizeBytes, String imageId) {
+        Objects.requireNonNull(dest, "dest");
+        Objects.requireNonNull(imageId, "imageId");
+        requireNonNegative(sizeBytes, "size");
+        Path place = nearestExisting(dest);
+        long available;
+        try {
+            FileStore store = Files.getFileStore(place);
+            available = store.getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot determine the free space at " + place + " for image " + imageId, e);
+        }
+        if (available < sizeBytes) {
+            throw new NotEnoughSpaceException(String.format(Locale.ROOT,
+                    "not enough space on %s for image %s: %d bytes needed, %d bytes available",
+                    place, imageId, sizeBytes, available));
+        }
+    }
+
+    /**
+     * Checks that an image of {@code virtualSizeBytes} fits into a volume of
+     * {@code volumeSizeGiB}, rounding the virtual size up to whole GiB as volume sizes are whole
+     * GiB (a byte over 1 GiB needs a 2 GiB volume).
+     *
+     * @param virtualSizeBytes the image's virtual size, as {@code qemu-img info} reports it
+     * @param volumeSizeGiB    the size of the target volume in GiB
+     * @param imageId          the image, named in the error
+     * @return the virtual size rounded up to whole GiB
+     * @throws IllegalArgumentException if a size is negative
+     * @throws ImageTooBigException     if the rounded virtual size exceeds the volume size; the
+     *                                  message names the image and both sizes (Cinder raises
+     *                                  {@code ImageUnacceptable} here)
+     */
+    public static long checkVirtualSize(long virtualSizeBytes, long volumeSizeGiB, String imageId) {
+        Objects.requireNonNull(imageId, "imageId");
+        requireNonNegative(virtualSizeBytes, "virtual size");
+        requireNonNegative(volumeSizeGiB, "volume size");
+        long virtualSizeGiB = ceilGiB(virtualSizeBytes);
+        if (virtualSizeGiB > volumeSizeGiB) {
+            throw new ImageTooBigException(String.format(Locale.ROOT,
+                    "image %s has a virtual size of %d GiB (%d bytes) and does not fit in a volume of %d GiB",
+                    imageId, virtualSizeGiB, virtualSizeBytes, volumeSizeGiB));
+        }
+        return virtualSizeGiB;
+    }
+
+    /** {@code bytes} in GiB, rounded up; divides first so that no intermediate value overflows. */
+    static long ceilGiB(long bytes) {
+        long whole = bytes / GIB;
+        return bytes % GIB == 0 ? whole : whole + 1;
+    }
+
+    private static Path nearestExisting(Path dest) {
+        Path candidate = dest.toAbsolutePath();
+        while (candidate != null && !Files.exists(candidate)) {
+            candidate = candidate.getParent();
+        }
+        // An absolute path always ends at the root, which exists; the fallback is for a root
+        // that has vanished (a detached mount), where asking the root itself gives a clear error.
+        return candidate != null ? candidate : dest.toAbsolutePath().getRoot();
+    }
+
+    private static void requireNonNegative(long value, String what) {
+        if (value < 0) {
+            throw new IllegalArgumentException(what + " must not be negative: " + value);
+        }
+    }
+}
