@@ -93,6 +93,30 @@ final class QemuImgInfoReader {
         return readTree(root, false);
     }
 
+    /**
+     * Parses a small JSON answer of another qemu-img verb ({@code check}, {@code measure}) with
+     * the same limits as info.
+     */
+    static JsonNode parseJson(String json, String what) {
+        if (json.length() > QemuImgInfo.MAX_JSON_CHARS) {
+            throw new QemuImgInfoParseException(what + " JSON is larger than " + QemuImgInfo.MAX_JSON_CHARS);
+        }
+        try {
+            JsonNode root = MAPPER.readTree(json);
+            if (root == null || !root.isObject()) {
+                throw new QemuImgInfoParseException(what + " JSON is not an object");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw new QemuImgInfoParseException("malformed " + what + " JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A non-negative integer field of a verb's JSON answer, if present. */
+    static OptionalLong optionalCount(JsonNode parent, String key, String what) {
+        return optionalLong(parent, key, what);
+    }
+
     static QemuImgInfo readTree(JsonNode root, boolean lenient) {
         return new QemuImgInfoReader(lenient).info(root, "$");
     }
