@@ -53,11 +53,7 @@ public final class ProcessRunner {
         List<String> command = request.limits()
                 .map(limits -> limits.wrap(request.command()))
                 .orElse(request.command());
-        CommandLine commandLine = new CommandLine(command.get(0));
-        for (String argument : command.subList(1, command.size())) {
-            // false: never add quotes, the argument reaches the program byte for byte.
-            commandLine.addArgument(argument, false);
-        }
+        CommandLine commandLine = new ExactCommandLine(command);
 
         OutputCapture stdout = new OutputCapture(OutputCapture.Keep.HEAD, request.maxStdout(),
                 request.stdoutLineListener().orElse(null));
@@ -93,6 +89,40 @@ public final class ProcessRunner {
         Duration duration = Duration.ofNanos(System.nanoTime() - start);
         return new ProcessResult(command, exitCode, stdout.text(), stdout.truncated(), stderr.text(),
                 duration, watchdog.killedProcess());
+    }
+
+    /**
+     * A command line passed to the program exactly as given. The stock {@link CommandLine} is
+     * filled with {@code addArgument(arg, false)} (no quoting), but it also trims each argument,
+     * so a file name with a leading or trailing space would silently name another file; the
+     * exact list is therefore what the launcher receives.
+     */
+    private static final class ExactCommandLine extends CommandLine {
+        private final List<String> command;
+
+        ExactCommandLine(List<String> command) {
+            super(command.get(0));
+            for (String argument : command.subList(1, command.size())) {
+                // false: never add quotes; the overrides below also undo the trimming.
+                addArgument(argument, false);
+            }
+            this.command = List.copyOf(command);
+        }
+
+        @Override
+        public String[] getArguments() {
+            return command.subList(1, command.size()).toArray(new String[0]);
+        }
+
+        @Override
+        public String getExecutable() {
+            return command.get(0);
+        }
+
+        @Override
+        public String[] toStrings() {
+            return command.toArray(new String[0]);
+        }
     }
 
     /**
