@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -380,8 +379,7 @@ final class QemuImgInfoReader {
 
     private static Map<String, JsonNode> unknown(JsonNode node, Set<String> known) {
         Map<String, JsonNode> unknown = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
             if (!known.contains(entry.getKey())) {
                 unknown.put(entry.getKey(), entry.getValue().deepCopy());
             }
