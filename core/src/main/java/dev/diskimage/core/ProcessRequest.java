@@ -1,0 +1,177 @@
+package dev.diskimage.core;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One external program to run through {@link ProcessRunner}: the argument list (never one
+ * string, so nothing is split or re-quoted), a timeout, optional {@link ProcessLimits}, optional
+ * stdin bytes, a listener for output lines, caps on captured output and extra environment.
+ * Built with {@link #builder(List)}.
+ */
+public final class ProcessRequest {
+    /** Default timeout: long enough for a slow convert of a small image, short enough to notice a hang. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+    /** Default cap on captured stdout (1 MiB): qemu-img JSON answers are far smaller. */
+    public static final int DEFAULT_MAX_STDOUT = 1 << 20;
+    /** Default cap on the captured stderr tail (16 KiB): enough for qemu-img's error message. */
+    public static final int DEFAULT_MAX_STDERR = 16 << 10;
+
+    private final List<String> command;
+    private final Duration timeout;
+    private final ProcessLimits limits;
+    private final byte[] stdin;
+    private final Consumer<String> stdoutLineListener;
+    private final int maxStdout;
+    private final int maxStderr;
+    private final Map<String, String> environment;
+
+    private ProcessRequest(Builder builder) {
+        this.command = builder.command;
+        this.timeout = builder.timeout;
+        this.limits = builder.limits;
+        this.stdin = builder.stdin;
+        this.stdoutLineListener = builder.stdoutLineListener;
+        this.maxStdout = builder.maxStdout;
+        this.maxStderr = builder.maxStderr;
+        this.environment = Map.copyOf(builder.environment);
+    }
+
+    /**
+     * Starts a request for {@code command}: the program (a name looked up on the PATH, or a path)
+     * followed by its arguments, each passed to the program exactly as given.
+     *
+     * @throws IllegalArgumentException if the command is empty or contains a null
+     */
+    public static Builder builder(List<String> command) {
+        return new Builder(command);
+    }
+
+    /** The program and its arguments, without any {@code prlimit} prefix. */
+    public List<String> command() {
+        return command;
+    }
+
+    /** How long the program may run before it is killed. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The resource limits to apply, if any. */
+    public Optional<ProcessLimits> limits() {
+        return Optional.ofNullable(limits);
+    }
+
+    /** The bytes to feed to the program's stdin (a copy), if any; otherwise stdin is closed. */
+    public Optional<byte[]> stdin() {
+        return Optional.ofNullable(stdin).map(byte[]::clone);
+    }
+
+    /** The listener that sees each stdout line (split on {@code \r} and {@code \n}), if any. */
+    public Optional<Consumer<String>> stdoutLineListener() {
+        return Optional.ofNullable(stdoutLineListener);
+    }
+
+    /** The most stdout bytes kept. */
+    public int maxStdout() {
+        return maxStdout;
+    }
+
+    /** The most stderr bytes kept (the tail). */
+    public int maxStderr() {
+        return maxStderr;
+    }
+
+    /** Variables added to (or replacing those of) the inherited environment. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** Collects the options of a {@link ProcessRequest}. */
+    public static final class Builder {
+        private final List<String> command;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private ProcessLimits limits;
+        private byte[] stdin;
+        private Consumer<String> stdoutLineListener;
+        private int maxStdout = DEFAULT_MAX_STDOUT;
+        private int maxStderr = DEFAULT_MAX_STDERR;
+        private final Map<String, String> environment = new LinkedHashMap<>();
+
+        private Builder(List<String> command) {
+            Objects.requireNonNull(command, "command");
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("command is empty");
+            }
+            if (command.stream().anyMatch(Objects::isNull)) {
+                throw new IllegalArgumentException("command contains null: " + command);
+            }
+            this.command = List.copyOf(command);
+        }
+
+        /** Sets how long the program may run; must be positive. */
+        public Builder timeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive: " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Runs the program under {@code prlimit} with these limits; null for none. */
+        public Builder limits(ProcessLimits limits) {
+            this.limits = limits;
+            return this;
+        }
+
+        /** Feeds these bytes to stdin (copied), then closes it; null closes stdin at once. */
+        public Builder stdin(byte[] stdin) {
+            this.stdin = stdin == null ? null : stdin.clone();
+            return this;
+        }
+
+        /**
+         * Calls {@code listener} with each stdout line as it arrives; lines end at {@code \r} or
+         * {@code \n}, so progress that rewrites one terminal line is seen update by update.
+         * Empty lines are skipped. The listener runs on the output pump thread.
+         */
+        public Builder onStdoutLine(Consumer<String> listener) {
+            this.stdoutLineListener = listener;
+            return this;
+        }
+
+        /** Keeps at most {@code bytes} of stdout (from the start). */
+        public Builder maxStdout(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("maxStdout must not be negative: " + bytes);
+            }
+            this.maxStdout = bytes;
+            return this;
+        }
+
+        /** Keeps at most the last {@code bytes} of stderr. */
+        public Builder maxStderr(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("maxStderr must not be negative: " + bytes);
+            }
+            this.maxStderr = bytes;
+            return this;
+        }
+
+        /** Sets one environment variable for the program. */
+        public Builder environment(String name, String value) {
+            environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Builds the request. */
+        public ProcessRequest build() {
+            return new ProcessRequest(this);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.diskimage.core;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.exec.CommandLine;
+import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.ExecuteException;
+import org.apache.commons.exec.ExecuteWatchdog;
+import org.apache.commons.exec.PumpStreamHandler;
+import org.apache.commons.exec.Watchdog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one seam through which this project starts external programs ({@code qemu-img},
+ * {@code prlimit}, {@code cryptsetup}, ...), built on Apache Commons Exec.
+ *
+ * <p>It handles the known traps once: arguments are passed as a list without re-quoting (paths
+ * with spaces or quotes arrive intact); the program runs directly, never through a shell, so the
+ * timeout kills the program itself; the exit code is returned rather than judged, because a
+ * non-zero exit is meaningful for some verbs ({@code qemu-img check} exits 2 or 3); the output
+ * pumps get a stop timeout so a grandchild holding a pipe open cannot hang the caller; captured
+ * output is capped; and the child runs with {@code LC_ALL=C} so its messages are parseable.
+ * Instances are stateless and thread-safe.
+ */
+public final class ProcessRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessRunner.class);
+
+    /** How long to wait for output pumps after the process ends (a grandchild may keep a pipe). */
+    static final Duration PUMP_STOP_TIMEOUT = Duration.ofSeconds(2);
+
+    private static final ProcessRunner DEFAULT = new ProcessRunner();
+
+    private ProcessRunner() {
+    }
+
+    /** The shared runner. */
+    public static ProcessRunner create() {
+        return DEFAULT;
+    }
+
+    /**
+     * Runs the program and waits for it to exit or to be killed by the timeout.
+     *
+     * @return the exit code and output; a non-zero exit or a timeout is reported, not thrown
+     * @throws ImageException if the program could not be started (not found, not executable)
+     */
+    public ProcessResult run(ProcessRequest request) {
+        List<String> command = request.limits()
+                .map(limits -> limits.wrap(request.command()))
+                .orElse(request.command());
+        CommandLine commandLine = new ExactCommandLine(command);
+
+        OutputCapture stdout = new OutputCapture(OutputCapture.Keep.HEAD, request.maxStdout(),
+                request.stdoutLineListener().orElse(null));
+        OutputCapture stderr = new OutputCapture(OutputCapture.Keep.TAIL, request.maxStderr(), null);
+        PumpStreamHandler streams = new PumpStreamHandler(stdout, stderr,
+                request.stdin().map(ByteArrayInputStream::new).orElse(null));
+        streams.setStopTimeout(PUMP_STOP_TIMEOUT);
+        KillingWatchdog watchdog = new KillingWatchdog(request.timeout());
+
+        DefaultExecutor executor = DefaultExecutor.builder().setExecuteStreamHandler(streams).get();
+        // null: every exit value is accepted; the caller reads and judges it.
+        executor.setExitValues(null);
+        executor.setWatchdog(watchdog);
+
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        environment.put("LC_ALL", "C");
+        environment.putAll(request.environment());
+
+        long start = System.nanoTime();
+        int exitCode;
+        try {
+            exitCode = executor.execute(commandLine, environment);
+        } catch (ExecuteException e) {
+            // With exit values disabled this only happens when the pumps could not be stopped
+            // (a grandchild kept the pipe open past the stop timeout); the exit code is known.
+            exitCode = e.getExitValue();
+            LOG.debug("output pumps of {} did not stop cleanly", command.get(0), e);
+        } catch (IOException e) {
+            throw new ImageException("cannot run " + command + ": " + e.getMessage(), e);
+        } finally {
+            stdout.close();
+        }
+        Duration duration = Duration.ofNanos(System.nanoTime() - start);
+        return new ProcessResult(command, exitCode, stdout.text(), stdout.truncated(), stderr.text(),
+                duration, watchdog.killedProcess());
+    }
+
+    /**
+     * A command line passed to the program exactly as given. The stock {@link CommandLine} is
+     * filled with {@code addArgument(arg, false)} (no quoting), but it also trims each argument,
+     * so a file name with a leading or trailing space would silently name another file; the
+     * exact list is therefore what the launcher receives.
+     */
+    private static final class ExactCommandLine extends CommandLine {
+        private final List<String> command;
+
+        ExactCommandLine(List<String> command) {
+            super(command.get(0));
+            for (String argument : command.subList(1, command.size())) {
+                // false: never add quotes; the overrides below also undo the trimming.
+                addArgument(argument, false);
+            }
+            this.command = List.copyOf(command);
+        }
+
+        @Override
+        public String[] getArguments() {
+            return command.subList(1, command.size()).toArray(new String[0]);
+        }
+
+        @Override
+        public String getExecutable() {
+            return command.get(0);
+        }
+
+        @Override
+        public String[] toStrings() {
+            return command.toArray(new String[0]);
+        }
+    }
+
+    /**
+     * A watchdog that kills with SIGKILL on timeout: the stock one only sends SIGTERM, which a
+     * stuck or hostile program may ignore.
+     */
+    private static final class KillingWatchdog extends ExecuteWatchdog {
+        private Process process;
+
+        @SuppressWarnings("deprecation")
+        KillingWatchdog(Duration timeout) {
+            // The builder yields only the stock class; this constructor is the way to subclass.
+            super(timeout.toMillis());
+        }
+
+        @Override
+        public synchronized void start(Process process) {
+            this.process = process;
+            super.start(process);
+        }
+
+        @Override
+        public synchronized void timeoutOccured(Watchdog watchdog) {
+            super.timeoutOccured(watchdog);
+            if (process != null) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,423 @@
+package dev.diskimage.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code qemu-img} program: every verb this project uses, each building an argument list and
+ * running through {@link ProcessRunner}. {@link #info(Path, DiskFormat)} always names the format
+ * ({@code -f}), asks for JSON and runs under {@link ProcessLimits} (Cinder's prlimit guard: by
+ * default 30 CPU seconds and 1 GiB of address space) and a timeout. Instances are immutable and
+ * thread-safe; the {@code with...} methods return configured copies sharing the cached version.
+ */
+public final class QemuImg {
+    /** The program name looked up on the PATH by {@link #system()}. */
+    public static final String PROGRAM = "qemu-img";
+    /** Default limits for {@code info}, as Cinder's {@code QEMU_IMG_LIMITS}: 30 s CPU, 1 GiB address space. */
+    public static final ProcessLimits DEFAULT_INFO_LIMITS = new ProcessLimits(30, 1L << 30);
+    /** Default timeout of {@code info} and {@code --version}. */
+    public static final Duration DEFAULT_INFO_TIMEOUT = Duration.ofSeconds(60);
+    /** Default timeout of the data-moving verbs (convert, commit, rebase, check ...). */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(3);
+
+    // qemu-img check: exit 1 means the check itself could not complete.
+    private static final Set<Integer> CHECK_RESULT_CODES = Set.of(0, 2, 3, 63);
+    // "(45.67/100%)" as qemu-img convert -p prints it
+    private static final Pattern PROGRESS = Pattern.compile("\\((\\d{1,3}(?:\\.\\d{1,2})?)/100%\\)");
+    private static final Pattern OPTION_KEY = Pattern.compile("^[A-Za-z][A-Za-z0-9_.-]*$");
+    private static final Set<String> CACHE_MODES = Set.of("none", "writeback", "writethrough", "directsync", "unsafe");
+
+    private final Path binary;
+    private final Duration timeout;
+    private final Duration infoTimeout;
+    private final Optional<ProcessLimits> infoLimits;
+    private final AtomicReference<QemuImgVersion> version;
+    private final ProcessRunner runner = ProcessRunner.create();
+
+    private QemuImg(Path binary, Duration timeout, Duration infoTimeout, Optional<ProcessLimits> infoLimits,
+            AtomicReference<QemuImgVersion> version) {
+        this.binary = binary;
+        this.timeout = timeout;
+        this.infoTimeout = infoTimeout;
+        this.infoLimits = infoLimits;
+        this.version = version;
+    }
+
+    /**
+     * The {@code qemu-img} found on the PATH.
+     *
+     * @throws ImageException if no executable {@code qemu-img} is on the PATH
+     */
+    public static QemuImg system() {
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(java.io.File.pathSeparator)) {
+                if (dir.isEmpty()) {
+                    continue;
+                }
+                Path candidate = Path.of(dir, PROGRAM);
+                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    return at(candidate);
+                }
+            }
+        }
+        throw new ImageException(PROGRAM + " is not on the PATH (" + path + ")");
+    }
+
+    /** A {@code qemu-img} at a configured location. Nothing runs until a verb is called. */
+    public static QemuImg at(Path binary) {
+        return new QemuImg(Objects.requireNonNull(binary, "binary"), DEFAULT_TIMEOUT, DEFAULT_INFO_TIMEOUT,
+                Optional.of(DEFAULT_INFO_LIMITS), new AtomicReference<>());
+    }
+
+    /** A copy using {@code timeout} for the data-moving verbs. */
+    public QemuImg withTimeout(Duration timeout) {
+        return new QemuImg(binary, positive(timeout), infoTimeout, infoLimits, version);
+    }
+
+    /** A copy using {@code timeout} for {@code info} and {@code --version}. */
+    public QemuImg withInfoTimeout(Duration timeout) {
+        return new QemuImg(binary, this.timeout, positive(timeout), infoLimits, version);
+    }
+
+    /** A copy running {@code info} under {@code limits}; empty runs it without limits. */
+    public QemuImg withInfoLimits(Optional<ProcessLimits> limits) {
+        return new QemuImg(binary, timeout, infoTimeout, Objects.requireNonNull(limits, "limits"), version);
+    }
+
+    /** The program this instance runs. */
+    public Path binary() {
+        return binary;
+    }
+
+    /** The limits {@code info} runs under, if any. */
+    public Optional<ProcessLimits> infoLimits() {
+        return infoLimits;
+    }
+
+    /**
+     * The version of this qemu-img, read once from {@code qemu-img --version} and cached.
+     *
+     * @throws QemuImgException if {@code --version} fails
+     * @throws ImageException if its output names no version
+     */
+    public QemuImgVersion version() {
+        QemuImgVersion known = version.get();
+        if (known != null) {
+            return known;
+        }
+        ProcessResult result = run(List.of("--version"), infoTimeout, Optional.empty(), null);
+        QemuImgVersion parsed = QemuImgVersion.parseVersionOutput(result.stdout());
+        version.compareAndSet(null, parsed);
+        return parsed;
+    }
+
+    /**
+     * Checks that this qemu-img is at least {@code minimum} (Cinder's {@code check_qemu_img_version}).
+     *
+     * @throws QemuImgVersionException naming both versions if it is older
+     */
+    public void requireVersion(QemuImgVersion minimum) {
+        QemuImgVersion found = version();
+        if (!found.isAtLeast(minimum)) {
+            throw new QemuImgVersionException(found, minimum);
+        }
+    }
+
+    /**
+     * {@code qemu-img info -f <format> --output=json [-U] <image>} under the info limits and timeout.
+     * The format is always named so qemu never probes; {@code -U} (qemu 2.10+) lets it read an
+     * image another process holds open. Backing files are not opened.
+     *
+     * @throws QemuImgException if qemu-img fails or times out
+     * @throws QemuImgInfoParseException if its answer is malformed or too large
+     */
+    public QemuImgInfo info(Path image, DiskFormat format) {
+        return runInfo(image, Optional.of(format), false);
+    }
+
+    /**
+     * Like {@link #info(Path, DiskFormat)}, but with {@code --backing-chain}: qemu opens every
+     * backing file named in the chain, so call it only on images a validator has accepted with a
+     * policy that allows backing files. The chain is linked through
+     * {@link QemuImgInfo#backingImage()}.
+     *
+     * @throws QemuImgException if qemu-img fails or times out
+     * @throws QemuImgInfoParseException if its answer is malformed or too large
+     */
+    public QemuImgInfo infoWithBackingChain(Path image, DiskFormat format) {
+        return runInfo(image, Optional.of(format), true);
+    }
+
+    /**
+     * <strong>Dangerous:</strong> {@code qemu-img info} without {@code -f}, letting qemu guess the
+     * format. A raw image whose first bytes look like another format's header is then read as
+     * that format, which is how crafted images reach files outside themselves. Use only to
+     * describe a file that is never going to be used as a disk, for example to report what a
+     * rejected upload claims to be; everything else must use {@link #info(Path, DiskFormat)}.
+     * Runs under the same limits and timeout.
+     *
+     * @throws QemuImgException if qemu-img fails or times out
+     * @throws QemuImgInfoParseException if its answer is malformed or too large
+     */
+    public QemuImgInfo probeInfo(Path image) {
+        return runInfo(image, Optional.empty(), false);
+    }
+
+    private QemuImgInfo runInfo(Path image, Optional<DiskFormat> format, boolean backingChain) {
+        List<String> args = new ArrayList<>(List.of("info"));
+        format.ifPresent(f -> {
+            args.add("-f");
+            args.add(f.qemuName());
+        });
+        args.add("--output=json");
+        if (version().isAtLeast(QemuImgVersion.FORCE_SHARE)) {
+            args.add("-U");
+        }
+        if (backingChain) {
+            args.add("--backing-chain");
+        }
+        args.add(pathArgument(image));
+        ProcessResult result = run(args, infoTimeout, infoLimits, null);
+        if (result.stdoutTruncated()) {
+            throw new QemuImgInfoParseException("qemu-img info answer for " + image + " is larger than "
+                    + QemuImgInfo.MAX_JSON_CHARS + " bytes");
+        }
+        return QemuImgInfo.fromJson(result.stdout());
+    }
+
+    /**
+     * {@code qemu-img create}.
+     *
+     * @throws QemuImgException if qemu-img fails
+     */
+    public void create(QemuImgCreateRequest request) {
+        run(request.arguments(), timeout, Optional.empty(), null);
+    }
+
+    /**
+     * {@code qemu-img convert}; with a progress listener, {@code -p} output is parsed and each
+     * percentage passed on as it arrives.
+     *
+     * @throws QemuImgException if qemu-img fails or times out
+     */
+    public void convert(QemuImgConvertRequest request) {
+        Consumer<String> lines = request.progress().<Consumer<String>>map(listener -> line -> {
+            Matcher m = PROGRESS.matcher(line);
+            if (m.find()) {
+                listener.accept(Double.parseDouble(m.group(1)));
+            }
+        }).orElse(null);
+        run(request.arguments(), timeout, Optional.empty(), lines);
+    }
+
+    /**
+     * {@code qemu-img resize -f <format> [--shrink] <image> <newSize>}.
+     *
+     * @param allowShrink pass {@code --shrink}; without it qemu refuses to lose data
+     * @throws QemuImgException if qemu-img fails
+     */
+    public void resize(Path image, DiskFormat format, long newSize, boolean allowShrink) {
+        if (newSize < 0) {
+            throw new IllegalArgumentException("newSize must not be negative: " + newSize);
+        }
+        List<String> args = new ArrayList<>(List.of("resize", "-f", format.qemuName()));
+        if (allowShrink) {
+            args.add("--shrink");
+        }
+        args.add(pathArgument(image));
+        args.add(Long.toString(newSize));
+        run(args, timeout, Optional.empty(), null);
+    }
+
+    /**
+     * {@code qemu-img measure}: space needed to convert {@code source} to {@code targetFormat}.
+     *
+     * @throws QemuImgException if qemu-img fails
+     * @throws QemuImgInfoParseException if its answer is malformed
+     */
+    public QemuImgMeasurement measure(Path source, DiskFormat sourceFormat, DiskFormat targetFormat) {
+        return measure(List.of("-f", sourceFormat.qemuName(), pathArgument(source)), targetFormat);
+    }
+
+    /**
+     * {@code qemu-img measure --size}: space a new image of {@code virtualSize} bytes needs.
+     *
+     * @throws QemuImgException if qemu-img fails
+     * @throws QemuImgInfoParseException if its answer is malformed
+     */
+    public QemuImgMeasurement measure(long virtualSize, DiskFormat targetFormat) {
+        return measure(List.of("--size", Long.toString(virtualSize)), targetFormat);
+    }
+
+    private QemuImgMeasurement measure(List<String> what, DiskFormat targetFormat) {
+        List<String> args = new ArrayList<>(List.of("measure", "--output=json", "-O", targetFormat.qemuName()));
+        args.addAll(what);
+        ProcessResult result = run(args, infoTimeout, Optional.empty(), null);
+        JsonNode json = QemuImgInfoReader.parseJson(result.stdout(), "qemu-img measure");
+        return new QemuImgMeasurement(
+                QemuImgInfoReader.optionalCount(json, "required", "$")
+                        .orElseThrow(() -> new QemuImgInfoParseException("qemu-img measure: 'required' missing")),
+                QemuImgInfoReader.optionalCount(json, "fully-allocated", "$")
+                        .orElseThrow(() -> new QemuImgInfoParseException("qemu-img measure: 'fully-allocated' missing")),
+                QemuImgInfoReader.optionalCount(json, "bitmaps", "$"));
+    }
+
+    /**
+     * {@code qemu-img check -f <format> --output=json <image>}, read-only. Exit codes 0, 2, 3 and
+     * 63 are results, not failures.
+     *
+     * @throws QemuImgException on any other exit code (1: the check could not complete) or a timeout
+     * @throws QemuImgInfoParseException if the JSON answer is malformed
+     */
+    public QemuImgCheckResult check(Path image, DiskFormat format) {
+        List<String> args = List.of("check", "-f", format.qemuName(), "--output=json", pathArgument(image));
+        ProcessResult result = runner.run(request(args, timeout, Optional.empty(), null));
+        if (result.timedOut() || !CHECK_RESULT_CODES.contains(result.exitCode())) {
+            throw new QemuImgException(result);
+        }
+        QemuImgCheckResult.Outcome outcome = java.util.Arrays.stream(QemuImgCheckResult.Outcome.values())
+                .filter(o -> o.exitCode() == result.exitCode()).findFirst().orElseThrow();
+        if (outcome == QemuImgCheckResult.Outcome.NOT_SUPPORTED) {
+            return new QemuImgCheckResult(result.exitCode(), outcome, 0, 0, 0, java.util.OptionalLong.empty(),
+                    result.stderrTail());
+        }
+        JsonNode json = QemuImgInfoReader.parseJson(result.stdout(), "qemu-img check");
+        return new QemuImgCheckResult(result.exitCode(), outcome,
+                QemuImgInfoReader.optionalCount(json, "corruptions", "$").orElse(0),
+                QemuImgInfoReader.optionalCount(json, "leaks", "$").orElse(0),
+                QemuImgInfoReader.optionalCount(json, "check-errors", "$").orElse(0),
+                QemuImgInfoReader.optionalCount(json, "image-end-offset", "$"),
+                result.stderrTail());
+    }
+
+    /**
+     * {@code qemu-img commit -f <format> <image>}: writes the image's data into its backing file.
+     *
+     * @throws QemuImgException if qemu-img fails
+     */
+    public void commit(Path image, DiskFormat format) {
+        run(List.of("commit", "-f", format.qemuName(), pathArgument(image)), timeout, Optional.empty(), null);
+    }
+
+    /**
+     * {@code qemu-img rebase -f <format> [-u] -b <backing> -F <backingFormat> <image>}.
+     *
+     * @param newBackingFile the new backing file as it should be written into the image
+     * @param unsafe {@code -u}: only rewrite the header, without comparing data (the new backing
+     *     file must have the same content as the old)
+     * @throws QemuImgException if qemu-img fails
+     */
+    public void rebase(Path image, DiskFormat format, String newBackingFile, DiskFormat backingFormat, boolean unsafe) {
+        List<String> args = new ArrayList<>(List.of("rebase", "-f", format.qemuName()));
+        if (unsafe) {
+            args.add("-u");
+        }
+        args.addAll(List.of("-b", newBackingFile, "-F", backingFormat.qemuName(), pathArgument(image)));
+        run(args, timeout, Optional.empty(), null);
+    }
+
+    /**
+     * {@code qemu-img rebase -f <format> -b "" <image>}: copies everything the image reads from
+     * its backing chain into it and drops the backing file reference.
+     *
+     * @throws QemuImgException if qemu-img fails
+     */
+    public void removeBacking(Path image, DiskFormat format) {
+        run(List.of("rebase", "-f", format.qemuName(), "-b", "", pathArgument(image)), timeout, Optional.empty(), null);
+    }
+
+    private ProcessResult run(List<String> args, Duration limit, Optional<ProcessLimits> limits,
+            Consumer<String> lines) {
+        ProcessResult result = runner.run(request(args, limit, limits, lines));
+        if (!result.succeeded()) {
+            throw new QemuImgException(result);
+        }
+        return result;
+    }
+
+    private ProcessRequest request(List<String> args, Duration limit, Optional<ProcessLimits> limits,
+            Consumer<String> lines) {
+        List<String> command = new ArrayList<>(args.size() + 1);
+        command.add(binary.toString());
+        command.addAll(args);
+        return ProcessRequest.builder(command)
+                .timeout(limit)
+                .limits(limits.orElse(null))
+                .onStdoutLine(lines)
+                // Output beyond the JSON cap marks the result truncated, so an oversized answer is refused.
+                .maxStdout(QemuImgInfo.MAX_JSON_CHARS)
+                // Snapshot dates in human-readable output are then UTC.
+                .environment("TZ", "UTC")
+                .build();
+    }
+
+    /**
+     * The command-line form of an image path. qemu reads {@code proto:...} (and
+     * {@code json:{...}}) as a protocol and a leading {@code -} as an option, so such relative
+     * paths get a {@code ./} prefix, which makes them plain files again.
+     */
+    static String pathArgument(Path path) {
+        String text = path.toString();
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("empty path");
+        }
+        if (!text.startsWith("/") && (text.startsWith("-") || text.indexOf(':') >= 0)) {
+            return "./" + text;
+        }
+        return text;
+    }
+
+    /** Appends {@code -o k=v,...} with commas in values doubled, as qemu's option syntax needs. */
+    static void addOptions(List<String> args, Map<String, String> options) {
+        if (options.isEmpty()) {
+            return;
+        }
+        StringBuilder joined = new StringBuilder();
+        options.forEach((key, value) -> {
+            if (joined.length() > 0) {
+                joined.append(',');
+            }
+            joined.append(key).append('=').append(escapeOptionValue(value));
+        });
+        args.add("-o");
+        args.add(joined.toString());
+    }
+
+    static String escapeOptionValue(String value) {
+        return value.replace(",", ",,");
+    }
+
+    static String requireOptionKey(String key) {
+        if (key == null || !OPTION_KEY.matcher(key).matches()) {
+            throw new IllegalArgumentException("bad qemu-img option name: " + key);
+        }
+        return key;
+    }
+
+    static String requireCacheMode(String mode) {
+        if (!CACHE_MODES.contains(mode)) {
+            throw new IllegalArgumentException("unknown cache mode '" + mode + "', expected one of " + CACHE_MODES);
+        }
+        return mode;
+    }
+
+    private static Duration positive(Duration duration) {
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + duration);
+        }
+        return duration;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.diskimage.core;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.DoubleConsumer;
+
+/**
+ * The options of {@code qemu-img convert}: source and target with their formats (the source
+ * format is always given, so qemu never probes), {@code -o} target options, compression, cache
+ * modes, {@code --object}s and a progress listener fed from {@code -p}.
+ */
+public final class QemuImgConvertRequest {
+    private final Path source;
+    private final DiskFormat sourceFormat;
+    private final Path target;
+    private final DiskFormat targetFormat;
+    private final Map<String, String> options;
+    private final boolean compress;
+    private final Optional<String> cacheMode;
+    private final Optional<String> sourceCacheMode;
+    private final List<QemuObject> objects;
+    private final Optional<DoubleConsumer> progress;
+
+    private QemuImgConvertRequest(Builder b) {
+        this.source = b.source;
+        this.sourceFormat = b.sourceFormat;
+        this.target = b.target;
+        this.targetFormat = b.targetFormat;
+        this.options = Map.copyOf(b.options);
+        this.compress = b.compress;
+        this.cacheMode = Optional.ofNullable(b.cacheMode);
+        this.sourceCacheMode = Optional.ofNullable(b.sourceCacheMode);
+        this.objects = List.copyOf(b.objects);
+        this.progress = Optional.ofNullable(b.progress);
+    }
+
+    /** Starts a request converting {@code source} (in {@code sourceFormat}) to {@code target}. */
+    public static Builder builder(Path source, DiskFormat sourceFormat, Path target, DiskFormat targetFormat) {
+        return new Builder(source, sourceFormat, target, targetFormat);
+    }
+
+    /** The listener for progress percentages (0 to 100), if any. */
+    public Optional<DoubleConsumer> progress() {
+        return progress;
+    }
+
+    /** The qemu-img arguments after the program name. */
+    List<String> arguments() {
+        List<String> args = new ArrayList<>(List.of("convert"));
+        for (QemuObject object : objects) {
+            args.add("--object");
+            args.add(object.toArgument());
+        }
+        if (progress.isPresent()) {
+            args.add("-p");
+        }
+        if (compress) {
+            args.add("-c");
+        }
+        cacheMode.ifPresent(mode -> {
+            args.add("-t");
+            args.add(mode);
+        });
+        sourceCacheMode.ifPresent(mode -> {
+            args.add("-T");
+            args.add(mode);
+        });
+        args.add("-f");
+        args.add(sourceFormat.qemuName());
+        args.add("-O");
+        args.add(targetFormat.qemuName());
+        QemuImg.addOptions(args, options);
+        args.add(QemuImg.pathArgument(source));
+        args.add(QemuImg.pathArgument(target));
+        return args;
+    }
+
+    /** Collects convert options. */
+    public static final class Builder {
+        private final Path source;
+        private final DiskFormat sourceFormat;
+        private final Path target;
+        private final DiskFormat targetFormat;
+        private final Map<String, String> options = new LinkedHashMap<>();
+        private boolean compress;
+        private String cacheMode;
+        private String sourceCacheMode;
+        private final List<QemuObject> objects = new ArrayList<>();
+        private DoubleConsumer progress;
+
+        private Builder(Path source, DiskFormat sourceFormat, Path target, DiskFormat targetFormat) {
+            this.source = Objects.requireNonNull(source, "source");
+            this.sourceFormat = Objects.requireNonNull(sourceFormat, "sourceFormat");
+            this.target = Objects.requireNonNull(target, "target");
+            this.targetFormat = Objects.requireNonNull(targetFormat, "targetFormat");
+        }
+
+        /** A target format option for {@code -o}, e.g. {@code compat=1.1}. */
+        public Builder option(String key, String value) {
+            options.put(QemuImg.requireOptionKey(key), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Compresses the target ({@code -c}; qcow2 and vmdk streamOptimized support it). */
+        public Builder compress(boolean compress) {
+            this.compress = compress;
+            return this;
+        }
+
+        /** Target cache mode ({@code -t}), e.g. {@code none} after an O_DIRECT probe. */
+        public Builder cacheMode(String mode) {
+            this.cacheMode = QemuImg.requireCacheMode(mode);
+            return this;
+        }
+
+        /** Source cache mode ({@code -T}). */
+        public Builder sourceCacheMode(String mode) {
+            this.sourceCacheMode = QemuImg.requireCacheMode(mode);
+            return this;
+        }
+
+        /** An {@code --object}, e.g. the secret for an encrypted target. */
+        public Builder object(QemuObject object) {
+            objects.add(Objects.requireNonNull(object, "object"));
+            return this;
+        }
+
+        /** Receives progress percentages (0 to 100) as qemu-img reports them with {@code -p}. */
+        public Builder progress(DoubleConsumer listener) {
+            this.progress = listener;
+            return this;
+        }
+
+        /** Builds the request. */
+        public QemuImgConvertRequest build() {
+            return new QemuImgConvertRequest(this);
+        }
+    }
+}

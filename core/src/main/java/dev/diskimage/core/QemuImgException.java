@@ -1,0 +1,58 @@
+package dev.diskimage.core;
+
+import java.util.List;
+
+/**
+ * A {@code qemu-img} run failed: it exited with a code that means failure for its verb, or the
+ * timeout killed it. Carries the command line, the exit code and the tail of stderr, all of which
+ * are in the message too, so a log line alone says what went wrong.
+ */
+public class QemuImgException extends ImageException {
+    private static final long serialVersionUID = 1L;
+
+    private final List<String> command;
+    private final int exitCode;
+    private final String stderrTail;
+    private final boolean timedOut;
+
+    /** Creates the error from the failed run's result. */
+    public QemuImgException(ProcessResult result) {
+        this(result.command(), result.exitCode(), result.stderrTail(), result.timedOut());
+    }
+
+    /** Creates the error from its parts. */
+    public QemuImgException(List<String> command, int exitCode, String stderrTail, boolean timedOut) {
+        super(message(command, exitCode, stderrTail, timedOut));
+        this.command = List.copyOf(command);
+        this.exitCode = exitCode;
+        this.stderrTail = stderrTail;
+        this.timedOut = timedOut;
+    }
+
+    private static String message(List<String> command, int exitCode, String stderrTail, boolean timedOut) {
+        String how = timedOut ? "timed out and was killed (exit code " + exitCode + ")"
+                : "failed with exit code " + exitCode;
+        return "qemu-img " + how + ": " + String.join(" ", command)
+                + (stderrTail.isBlank() ? "" : ": " + stderrTail.strip());
+    }
+
+    /** The full command line that ran. */
+    public List<String> command() {
+        return command;
+    }
+
+    /** The exit code (128 + signal when a signal ended qemu-img). */
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /** The last bytes qemu-img wrote to stderr. */
+    public String stderrTail() {
+        return stderrTail;
+    }
+
+    /** Whether the timeout killed qemu-img. */
+    public boolean timedOut() {
+        return timedOut;
+    }
+}
