@@ -13,10 +13,10 @@ import java.util.Objects;
  * @param target the path, file name or identifier as written in the image
  * @param offset where in the image the reference was found
  */
-record ExternalReference(Kind kind, FindingCode code, String target, long offset) {
+public record ExternalReference(Kind kind, FindingCode code, String target, long offset) {
 
     /** Reference kinds; only backing references may ever be allowed by policy. */
-    enum Kind {
+    public enum Kind {
         /** A backing file or parent disk the image is a difference against. */
         BACKING,
         /** A file that holds the image's data (qcow2 data-file). Never allowed. */
@@ -25,7 +25,7 @@ record ExternalReference(Kind kind, FindingCode code, String target, long offset
         EXTENT
     }
 
-    ExternalReference {
+    public ExternalReference {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(target, "target");

@@ -4,6 +4,7 @@ import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.Finding;
 import dev.diskimage.core.FindingCode;
 import dev.diskimage.core.ImageUnacceptableException;
+import dev.diskimage.core.QemuImg;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,16 +37,44 @@ public final class ImageValidator {
     private final ImagePolicy policy;
     private final FormatDetector detector;
     private final PolicyCheck policyCheck;
+    private final Supplier<QemuImg> qemu;
 
-    ImageValidator(ImagePolicy policy, List<FormatInspector> inspectors) {
+    ImageValidator(ImagePolicy policy, List<FormatInspector> inspectors, Supplier<QemuImg> qemu) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.detector = new FormatDetector(inspectors);
         this.policyCheck = new PolicyCheck(policy);
+        this.qemu = qemu;
     }
 
-    /** A validator applying {@code policy}. */
+    ImageValidator(ImagePolicy policy, List<FormatInspector> inspectors) {
+        this(policy, inspectors, new SystemQemuImg());
+    }
+
+    /** Finds the system qemu-img once, on first need, and shares it between threads. */
+    private static final class SystemQemuImg implements Supplier<QemuImg> {
+        private QemuImg qemu;
+
+        @Override
+        public synchronized QemuImg get() {
+            if (qemu == null) {
+                qemu = QemuImg.system();
+            }
+            return qemu;
+        }
+    }
+
+    /**
+     * A validator applying {@code policy}. When the policy asks for a qemu-img cross-check, the
+     * {@code qemu-img} on the PATH is used (looked up on first need).
+     */
     public static ImageValidator of(ImagePolicy policy) {
         return new ImageValidator(policy, Inspectors.all());
+    }
+
+    /** A validator applying {@code policy} that cross-checks, when the policy asks, with {@code qemu}. */
+    public static ImageValidator of(ImagePolicy policy, QemuImg qemu) {
+        Objects.requireNonNull(qemu, "qemu");
+        return new ImageValidator(policy, Inspectors.all(), () -> qemu);
     }
 
     /** The policy this validator applies. */
@@ -81,10 +111,22 @@ public final class ImageValidator {
             if (size == 0) {
                 return unreadable(name, claim, FindingCode.EMPTY_FILE, "the file is empty");
             }
-            return validate(name, new FileImageBytes(channel, size, policy.readBudget()), claim);
+            ValidationReport report = validate(name, new FileImageBytes(channel, size, policy.readBudget()), claim);
+            return policy.qemuCrossCheck() && report.accepted() ? crossChecked(image, report) : report;
         } catch (IOException e) {
             return unreadable(name, claim, FindingCode.UNREADABLE, "cannot open: " + e.getMessage());
         }
+    }
+
+    /** Adds qemu-img's second opinion to a report the inspectors accepted. */
+    private ValidationReport crossChecked(Path image, ValidationReport report) {
+        DiskFormat detected = report.detectedFormat().orElseThrow();
+        List<ExternalReference> references = report.references();
+        List<Finding> findings = new ArrayList<>(report.findings());
+        findings.addAll(new QemuCrossCheck(qemu.get()).check(image, detected, report.virtualSize(), references));
+        return new ValidationReport(report.image(), verdictOf(findings), report.declaredFormat(),
+                report.detectedFormat(), report.variant(), report.virtualSize(), findings, report.details(),
+                report.bytesRead(), references);
     }
 
     /**
@@ -110,7 +152,8 @@ public final class ImageValidator {
         List<Finding> findings = new ArrayList<>(detection.findings());
         findings.addAll(policyCheck.check(detection, declared, virtualSize));
         ValidationReport report = new ValidationReport(name, verdictOf(findings), declared, detection.format(),
-                chosen.flatMap(Inspection::variant), virtualSize, findings, detection.details(), bytes.bytesRead());
+                chosen.flatMap(Inspection::variant), virtualSize, findings, detection.details(), bytes.bytesRead(),
+                chosen.map(Inspection::references).orElse(List.of()));
         LOG.debug("{}: {} as {} after reading {} bytes", name, report.verdict(), report.detectedFormat(),
                 report.bytesRead());
         return report;
@@ -135,7 +178,7 @@ public final class ImageValidator {
             String message) {
         List<Finding> findings = List.of(Finding.reject(code, Finding.NO_OFFSET, name + ": " + message));
         return new ValidationReport(name, Verdict.REJECT, declared, Optional.empty(), Optional.empty(),
-                OptionalLong.empty(), findings, Map.of(), 0);
+                OptionalLong.empty(), findings, Map.of(), 0, List.of());
     }
 
     static Verdict verdictOf(List<Finding> findings) {

@@ -21,10 +21,12 @@ import java.util.OptionalLong;
  * @param findings       rejections and warnings, in the order found
  * @param details        further facts the inspector reported (cluster size, partition table, ...)
  * @param bytesRead      how many bytes inspection read from the image
+ * @param references     everything outside the image that it points at (backing files, data
+ *                       files, extents), whether or not the policy allowed it; never opened
  */
 public record ValidationReport(String image, Verdict verdict, Optional<DiskFormat> declaredFormat,
         Optional<DiskFormat> detectedFormat, Optional<String> variant, OptionalLong virtualSize,
-        List<Finding> findings, Map<String, String> details, long bytesRead) {
+        List<Finding> findings, Map<String, String> details, long bytesRead, List<ExternalReference> references) {
 
     public ValidationReport {
         Objects.requireNonNull(image, "image");
@@ -35,6 +37,7 @@ public record ValidationReport(String image, Verdict verdict, Optional<DiskForma
         Objects.requireNonNull(virtualSize, "virtualSize");
         findings = List.copyOf(findings);
         details = Map.copyOf(details);
+        references = List.copyOf(references);
         boolean rejected = findings.stream().anyMatch(Finding::rejects);
         if (rejected != (verdict == Verdict.REJECT)) {
             throw new IllegalArgumentException("verdict " + verdict + " contradicts the findings " + findings);
