@@ -256,6 +256,23 @@ class VdiInspectorTest {
         assertRejected(inspect(INSPECTOR, map), FindingCode.TRUNCATED);
     }
 
+    @Test
+    void fuzzSeedCorpusHoldsValidAndBrokenImages() throws Exception {
+        String dir = "VdiInspectorFuzzTestInputs/inspectsAnyBytesWithoutThrowing/";
+
+        assertThat(inspectResource(dir + "dynamic.bin").level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(inspectResource(dir + "differencing.bin").references()).hasSize(1);
+        assertThat(inspectResource(dir + "static-truncated.bin").level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(inspectResource(dir + "bad-signature.bin").level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(inspectResource(dir + "absurd.bin").level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+    }
+
+    private static Inspection inspectResource(String name) throws java.io.IOException {
+        try (var in = VdiInspectorTest.class.getResourceAsStream(name)) {
+            return inspect(INSPECTOR, in.readAllBytes());
+        }
+    }
+
     private static ByteBuffer le(byte[] bytes) {
         return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }

@@ -562,6 +562,24 @@ class VmdkInspectorTest {
         });
     }
 
+    @Test
+    void fuzzSeedCorpusHoldsValidAndBrokenImages() throws Exception {
+        String dir = "VmdkInspectorFuzzTestInputs/inspectsAnyBytesWithoutThrowing/";
+
+        assertThat(inspectResource(dir + "sparse-valid.bin").level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(inspectResource(dir + "sparse-footer.bin").level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(inspectResource(dir + "sparse-zero-capacity.bin").references()).hasSize(1);
+        assertThat(inspectResource(dir + "descriptor-passwd.txt").references()).hasSize(2);
+        assertThat(inspectResource(dir + "cowd.bin").variant()).hasValue("vmfsSparse");
+        assertThat(inspectResource(dir + "sparse-truncated.bin").level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+    }
+
+    private static Inspection inspectResource(String name) throws IOException {
+        try (var in = VmdkInspectorTest.class.getResourceAsStream(name)) {
+            return inspect(INSPECTOR, in.readAllBytes());
+        }
+    }
+
     // ------------------------------------------------------------------ COWD
 
     @Test
