@@ -27,16 +27,20 @@ final class VdiInspector implements FormatInspector {
     static final long SECTOR = 512;
     /** qemu block/vdi.c: VDI_BLOCKS_IN_IMAGE_MAX. */
     static final long MAX_BLOCKS = 0x3fffffffL;
-    /** Sane block sizes: VirtualBox and qemu use 1 MiB; anything outside this range is absurd. */
+    /** Smallest sane block size (one sector); VirtualBox and qemu use 1 MiB. */
     static final long MIN_BLOCK_SIZE = 512;
+    /** Largest sane block size; anything above is absurd for a VDI. */
     static final long MAX_BLOCK_SIZE = 64L * 1024 * 1024;
     /** qemu block/vdi.c: the largest disk it supports, VDI_BLOCKS_IN_IMAGE_MAX blocks of 1 MiB. */
     static final long MAX_DISK_SIZE = MAX_BLOCKS * 1024 * 1024;
 
-    /** VirtualBox image types (VDIImageType). */
+    /** VirtualBox VDIImageType: normal (dynamically allocated) image. */
     static final long TYPE_NORMAL = 1;
+    /** VirtualBox VDIImageType: fixed (preallocated) image. */
     static final long TYPE_FIXED = 2;
+    /** VirtualBox VDIImageType: undo image, a difference against its parent. */
     static final long TYPE_UNDO = 3;
+    /** VirtualBox VDIImageType: differencing image, a difference against its parent. */
     static final long TYPE_DIFF = 4;
 
     // Field offsets (VirtualBox VDIPREHEADER + VDIHEADER1PLUS; qemu VdiHeader).

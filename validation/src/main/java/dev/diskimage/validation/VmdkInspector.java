@@ -55,6 +55,7 @@ final class VmdkInspector implements FormatInspector {
      * descriptor offset says.
      */
     static final long QEMU_DESCRIPTOR_WINDOW_OFFSET = 0x200;
+    /** qemu block/vmdk.c DESC_SIZE: the window is 20 sectors long. */
     static final int QEMU_DESCRIPTOR_WINDOW_BYTES = 20 * SECTOR;
     private static final String PARENT_HINT_KEY = "parentFileNameHint";
 
@@ -64,8 +65,11 @@ final class VmdkInspector implements FormatInspector {
     static final int QEMU_PROBE_BYTES = 2048;
     private static final String DESCRIPTOR_SIGNATURE = "# Disk DescriptorFile";
 
+    /** createType of a hosted sparse extent with uncompressed grains. */
     static final String MONOLITHIC_SPARSE = "monolithicSparse";
+    /** createType of a hosted sparse extent with deflate-compressed grains. */
     static final String STREAM_OPTIMIZED = "streamOptimized";
+    /** createType of an ESX COWD sparse extent. */
     static final String VMFS_SPARSE = "vmfsSparse";
 
     // VMDK3 (COWD) header fields after the magic (qemu VMDK3Header, ESX COWDisk_Header).
