@@ -142,7 +142,7 @@ final class VhdInspector implements FormatInspector {
         long tableBytes = entries * 4;
         Bounds.requireWithin(tableOffset, tableBytes, image.size(), FindingCode.VHD_TABLE_OUT_OF_BOUNDS,
                 "VHD block allocation table");
-        checkTableEntries(image, tableOffset, tableBytes, blockSize);
+        checkAllocatedBlocks(image, tableOffset, tableBytes, blockSize);
 
         result.variant(type == TYPE_DIFFERENCING ? "differencing" : "dynamic").virtualSize(virtualSize);
         result.detail("block_size", blockSize).detail("creator_app", creatorApp(footer));
@@ -170,7 +170,7 @@ final class VhdInspector implements FormatInspector {
     }
 
     /** Small tables are read whole: every allocated block must lie inside the file (qemu checks too). */
-    private static void checkTableEntries(ImageBytes image, long tableOffset, long tableBytes, long blockSize) {
+    private static void checkAllocatedBlocks(ImageBytes image, long tableOffset, long tableBytes, long blockSize) {
         if (tableBytes > MAX_BAT_BYTES_CHECKED) {
             return;
         }

@@ -30,7 +30,7 @@ class VhdInspectorTest {
     @CsvSource({
         "dynamic, off, 10M", "dynamic, on, 10M", "fixed, off, 10M", "fixed, on, 10M",
         "dynamic, off, 1000000000", "dynamic, on, 1000000000", "fixed, on, 3000000",
-        "dynamic, off, 3G", "dynamic, on, 3G"})
+        "dynamic, off, 3G", "dynamic, on, 3G", "dynamic, off, 2000G", "dynamic, on, 2040G"})
     void matchesQemuCreatedVhdWithTheSizeQemuReports(String subformat, String forceSize, String size)
             throws Exception {
         Path image = InspectorHarness.qemuImg(dir, "disk.vhd", "create", "-q", "-f", "vpc", "-o",
