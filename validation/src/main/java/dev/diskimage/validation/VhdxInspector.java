@@ -1,0 +1,437 @@
+package dev.diskimage.validation;
+
+import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.FindingCode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
+import java.util.zip.CRC32C;
+
+/**
+ * Recognises Microsoft Hyper-V VHDX images: the file type identifier, the two checksummed
+ * headers, the region table and the metadata region with its known items (block size, virtual
+ * size, sector sizes, parent locator).
+ *
+ * <p>It reads only the structures (4 KiB per header, 64 KiB per region table, the 64 KiB
+ * metadata table and its small items), never the BAT or the log. Like qemu, it takes the valid
+ * header with the higher sequence number and reads the regions from the first region table;
+ * items the spec marks required but this inspector does not know reject the image, because
+ * readers that skip them would see a different disk.
+ */
+final class VhdxInspector implements FormatInspector {
+
+    // MS-VHDX 2.2.1: file type identifier signature at offset 0.
+    private static final byte[] SIGNATURE = "vhdxfile".getBytes(StandardCharsets.US_ASCII);
+
+    // MS-VHDX 2.2.2: two 4 KiB headers at 64 KiB and 128 KiB, CRC-32C over 4 KiB.
+    static final long HEADER_1 = 64 * 1024;
+    static final long HEADER_2 = 128 * 1024;
+    static final int HEADER_SIZE = 4096;
+    private static final int HEADER_SIGNATURE = 0x64616568; // "head", little-endian
+    private static final int H_CHECKSUM = 4;
+    private static final int H_SEQUENCE = 8;
+    private static final int H_LOG_GUID = 48;
+    private static final int H_VERSION = 66;
+    private static final int H_LOG_LENGTH = 68;
+    private static final int H_LOG_OFFSET = 72;
+    private static final int HEADER_VERSION = 1;
+
+    // MS-VHDX 2.2.3: region tables at 192 KiB and 256 KiB, 64 KiB each, CRC-32C over 64 KiB.
+    static final long REGION_TABLE_1 = 192 * 1024;
+    static final long REGION_TABLE_2 = 256 * 1024;
+    static final int REGION_TABLE_SIZE = 64 * 1024;
+    private static final int REGION_SIGNATURE = 0x69676572; // "regi", little-endian
+    private static final int RT_CHECKSUM = 4;
+    private static final int RT_ENTRY_COUNT = 8;
+    private static final int RT_HEADER_SIZE = 16;
+    private static final int RT_ENTRY_SIZE = 32;
+    private static final int MAX_ENTRIES = 2047;
+    private static final long REGION_ALIGNMENT = 1 << 20;
+
+    // MS-VHDX 2.2.3.2: the two regions every VHDX has.
+    static final UUID BAT_REGION = UUID.fromString("2DC27766-F623-4200-9D64-115E9BFD4A08");
+    static final UUID METADATA_REGION = UUID.fromString("8B7CA206-4790-4B9A-B8FE-575F050F886E");
+
+    // MS-VHDX 2.6.1: metadata table, 64 KiB at the start of the metadata region.
+    private static final byte[] METADATA_SIGNATURE = "metadata".getBytes(StandardCharsets.US_ASCII);
+    static final int METADATA_TABLE_SIZE = 64 * 1024;
+    private static final int MT_ENTRY_COUNT = 10;
+    private static final int MT_HEADER_SIZE = 32;
+    private static final int MT_ENTRY_SIZE = 32;
+    private static final long MAX_ITEM_LENGTH = 1 << 20;
+    private static final int FLAG_IS_REQUIRED = 1 << 2;
+
+    // MS-VHDX 2.6.2: known metadata items.
+    static final UUID FILE_PARAMETERS = UUID.fromString("CAA16737-FA36-4D43-B3B6-33F0AA44E76B");
+    static final UUID VIRTUAL_DISK_SIZE = UUID.fromString("2FA54224-CD1B-4876-B211-5DBED83BF4B8");
+    static final UUID PAGE_83_DATA = UUID.fromString("BECA12AB-B2E6-4523-93EF-C309E000C746");
+    static final UUID LOGICAL_SECTOR_SIZE = UUID.fromString("8141BF1D-A96F-4709-BA47-F233A8FAAB5F");
+    static final UUID PHYSICAL_SECTOR_SIZE = UUID.fromString("CDA348C7-445D-4471-9CC9-E9885251C556");
+    static final UUID PARENT_LOCATOR = UUID.fromString("A8D35F2D-B30B-454D-ABF7-D3D84834AB0C");
+    private static final Set<UUID> MANDATORY_ITEMS = Set.of(FILE_PARAMETERS, VIRTUAL_DISK_SIZE, PAGE_83_DATA,
+            LOGICAL_SECTOR_SIZE, PHYSICAL_SECTOR_SIZE);
+
+    // MS-VHDX 2.6.2.1: file parameters flags and block size limits.
+    static final int LEAVE_BLOCKS_ALLOCATED = 1;
+    static final int HAS_PARENT = 1 << 1;
+    private static final long MIN_BLOCK_SIZE = 1L << 20;
+    private static final long MAX_BLOCK_SIZE = 256L << 20;
+    // MS-VHDX 2.6.2.2: at most 64 TiB.
+    static final long MAX_VIRTUAL_SIZE = 64L << 40;
+    // MS-VHDX 2.5: a chunk is 2^23 sectors; each BAT entry is 8 bytes.
+    private static final long SECTORS_PER_CHUNK = 1L << 23;
+    private static final int BAT_ENTRY_SIZE = 8;
+
+    // MS-VHDX 2.6.2.6: parent locator header (20 bytes) and key-value entries (12 bytes).
+    private static final int PL_HEADER_SIZE = 20;
+    private static final int PL_COUNT = 18;
+    private static final int PL_ENTRY_SIZE = 12;
+    // Parent locator bytes read at most: enough for a few paths, never a large allocation.
+    private static final int MAX_PARENT_LOCATOR_BYTES = 16 * 1024;
+    // Keys in the order a reader uses them to find the parent (MS-VHDX 2.6.2.6.3).
+    private static final String[] PARENT_KEYS = {"relative_path", "volume_path", "absolute_win32_path",
+        "parent_linkage"};
+
+    @Override
+    public DiskFormat format() {
+        return DiskFormat.VHDX;
+    }
+
+    @Override
+    public void inspect(ImageBytes image, InspectionBuilder result) {
+        ByteBuffer identifier = image.read(0, SIGNATURE.length);
+        if (identifier.remaining() < SIGNATURE.length || !startsWith(identifier, SIGNATURE)) {
+            return;
+        }
+        result.magicFound();
+        ByteBuffer header = currentHeader(image, result);
+        checkLog(header, image.size(), result);
+        ByteBuffer regions = regionTable(image, result);
+        long metadataOffset = -1;
+        long metadataLength = 0;
+        long batLength = -1;
+        Set<UUID> seen = new HashSet<>();
+        int count = (int) Bounds.u32(regions, RT_ENTRY_COUNT);
+        for (int i = 0; i < count; i++) {
+            int entry = RT_HEADER_SIZE + i * RT_ENTRY_SIZE;
+            long entryOffset = REGION_TABLE_1 + entry;
+            UUID id = guid(regions, entry);
+            long offset = Bounds.u64(regions, entry + 16, REGION_TABLE_1, FindingCode.MALFORMED_HEADER,
+                    "VHDX region offset");
+            long length = Bounds.u32(regions, entry + 24);
+            boolean required = (regions.getInt(entry + 28) & 1) != 0;
+            if (!seen.add(id)) {
+                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, entryOffset,
+                        "VHDX region " + id + " appears twice in the region table");
+            }
+            if (!id.equals(BAT_REGION) && !id.equals(METADATA_REGION)) {
+                if (required) {
+                    throw new InspectionFailure(FindingCode.VHDX_UNKNOWN_REQUIRED_ITEM, entryOffset,
+                            "VHDX region table has an unknown required region " + id);
+                }
+                continue;
+            }
+            checkRegion(offset, length, image.size(), entryOffset, id.equals(BAT_REGION) ? "BAT" : "metadata");
+            if (id.equals(BAT_REGION)) {
+                batLength = length;
+            } else {
+                metadataOffset = offset;
+                metadataLength = length;
+            }
+        }
+        if (batLength < 0 || metadataOffset < 0) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, REGION_TABLE_1,
+                    "VHDX region table lacks the " + (batLength < 0 ? "BAT" : "metadata") + " region");
+        }
+        readMetadata(image, metadataOffset, metadataLength, batLength, result);
+        result.matched();
+    }
+
+    /** MS-VHDX 2.2.2.1: the valid header with the higher sequence number is current. */
+    private static ByteBuffer currentHeader(ImageBytes image, InspectionBuilder result) {
+        ByteBuffer first = image.readExactly(HEADER_1, HEADER_SIZE, "VHDX header 1").order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer second = image.readExactly(HEADER_2, HEADER_SIZE, "VHDX header 2").order(ByteOrder.LITTLE_ENDIAN);
+        boolean firstValid = valid(first, HEADER_SIGNATURE, H_CHECKSUM);
+        boolean secondValid = valid(second, HEADER_SIGNATURE, H_CHECKSUM);
+        if (!firstValid && !secondValid) {
+            throw new InspectionFailure(FindingCode.VHDX_BAD_CHECKSUM, HEADER_1,
+                    "neither VHDX header has a valid signature and CRC-32C");
+        }
+        if (!firstValid || !secondValid) {
+            long bad = firstValid ? HEADER_2 : HEADER_1;
+            result.warn(FindingCode.VHDX_BAD_CHECKSUM, bad,
+                    "VHDX header at offset " + bad + " is damaged; the other header is used");
+        }
+        boolean useFirst = firstValid && (!secondValid
+                || Long.compareUnsigned(first.getLong(H_SEQUENCE), second.getLong(H_SEQUENCE)) >= 0);
+        ByteBuffer header = useFirst ? first : second;
+        long headerOffset = useFirst ? HEADER_1 : HEADER_2;
+        int version = Bounds.u16(header, H_VERSION);
+        if (version != HEADER_VERSION) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, headerOffset + H_VERSION,
+                    "VHDX header version is " + version + ", only version 1 exists");
+        }
+        return header;
+    }
+
+    /** The log lies inside the file, aligned; a set log GUID means the log may need a replay. */
+    private static void checkLog(ByteBuffer header, long size, InspectionBuilder result) {
+        long logLength = Bounds.u32(header, H_LOG_LENGTH);
+        long logOffset = Bounds.u64(header, H_LOG_OFFSET, HEADER_1, FindingCode.MALFORMED_HEADER, "VHDX log offset");
+        if (logLength > 0) {
+            checkRegion(logOffset, logLength, size, HEADER_1 + H_LOG_OFFSET, "log");
+        }
+        boolean logInUse = header.getLong(H_LOG_GUID) != 0 || header.getLong(H_LOG_GUID + 8) != 0;
+        result.detail("log_guid_set", logInUse);
+    }
+
+    /** The first region table is the one qemu uses; a damaged second copy is only noted. */
+    private static ByteBuffer regionTable(ImageBytes image, InspectionBuilder result) {
+        ByteBuffer first = image.readExactly(REGION_TABLE_1, REGION_TABLE_SIZE, "VHDX region table 1")
+                .order(ByteOrder.LITTLE_ENDIAN);
+        if (!valid(first, REGION_SIGNATURE, RT_CHECKSUM)) {
+            throw new InspectionFailure(FindingCode.VHDX_BAD_CHECKSUM, REGION_TABLE_1,
+                    "VHDX region table 1 has no valid signature and CRC-32C");
+        }
+        Bounds.requireRange(Bounds.u32(first, RT_ENTRY_COUNT), 0, MAX_ENTRIES, REGION_TABLE_1 + RT_ENTRY_COUNT,
+                FindingCode.MALFORMED_HEADER, "VHDX region table entry count");
+        ByteBuffer second = image.readExactly(REGION_TABLE_2, REGION_TABLE_SIZE, "VHDX region table 2")
+                .order(ByteOrder.LITTLE_ENDIAN);
+        if (!valid(second, REGION_SIGNATURE, RT_CHECKSUM)) {
+            result.warn(FindingCode.VHDX_BAD_CHECKSUM, REGION_TABLE_2,
+                    "VHDX region table 2 is damaged; region table 1 is used");
+        }
+        return first;
+    }
+
+    /** MS-VHDX 2.2.3.2: regions start at or after 1 MiB, are 1 MiB aligned and inside the file. */
+    private static void checkRegion(long offset, long length, long size, long fieldOffset, String what) {
+        if (offset < REGION_ALIGNMENT || offset % REGION_ALIGNMENT != 0 || length % REGION_ALIGNMENT != 0
+                || length == 0) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, fieldOffset,
+                    "VHDX " + what + " region at offset " + offset + " with length " + length
+                            + " is not a non-empty 1 MiB aligned range after the headers");
+        }
+        Bounds.requireWithin(offset, length, size, FindingCode.TRUNCATED, "VHDX " + what + " region");
+    }
+
+    private static void readMetadata(ImageBytes image, long regionOffset, long regionLength, long batLength,
+            InspectionBuilder result) {
+        ByteBuffer table = image.readExactly(regionOffset, METADATA_TABLE_SIZE, "VHDX metadata table")
+                .order(ByteOrder.LITTLE_ENDIAN);
+        if (!startsWith(table, METADATA_SIGNATURE)) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, regionOffset,
+                    "VHDX metadata region lacks its \"metadata\" signature");
+        }
+        int count = (int) Bounds.requireRange(Bounds.u16(table, MT_ENTRY_COUNT), 0, MAX_ENTRIES,
+                regionOffset + MT_ENTRY_COUNT, FindingCode.MALFORMED_HEADER, "VHDX metadata entry count");
+        Metadata metadata = new Metadata();
+        Set<UUID> seen = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            int entry = MT_HEADER_SIZE + i * MT_ENTRY_SIZE;
+            long entryOffset = regionOffset + entry;
+            UUID id = guid(table, entry);
+            long offset = Bounds.u32(table, entry + 16);
+            long length = Bounds.u32(table, entry + 20);
+            boolean required = (table.getInt(entry + 24) & FLAG_IS_REQUIRED) != 0;
+            if (!seen.add(id)) {
+                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, entryOffset,
+                        "VHDX metadata item " + id + " appears twice");
+            }
+            boolean known = MANDATORY_ITEMS.contains(id) || id.equals(PARENT_LOCATOR);
+            if (!known) {
+                if (required) {
+                    throw new InspectionFailure(FindingCode.VHDX_UNKNOWN_REQUIRED_ITEM, entryOffset,
+                            "VHDX metadata has an unknown required item " + id);
+                }
+                continue;
+            }
+            Bounds.requireRange(length, 0, MAX_ITEM_LENGTH, entryOffset + 20, FindingCode.MALFORMED_HEADER,
+                    "VHDX metadata item length");
+            if (length > 0 && offset < METADATA_TABLE_SIZE) {
+                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, entryOffset + 16,
+                        "VHDX metadata item " + id + " at offset " + offset + " overlaps the metadata table");
+            }
+            Bounds.requireWithin(offset, length, regionLength, FindingCode.MALFORMED_HEADER,
+                    "VHDX metadata item " + id + " (relative to the metadata region)");
+            metadata.read(image, id, regionOffset + offset, length);
+        }
+        metadata.report(batLength, regionOffset, result);
+    }
+
+    /** The known metadata items, read one by one, then checked together. */
+    private static final class Metadata {
+        private long blockSize = -1;
+        private int flags;
+        private long virtualSize = -1;
+        private long logicalSectorSize = -1;
+        private long physicalSectorSize = -1;
+        private boolean page83;
+        private String parent;
+        private long parentOffset = -1;
+
+        void read(ImageBytes image, UUID id, long offset, long length) {
+            if (id.equals(PARENT_LOCATOR)) {
+                parentOffset = offset;
+                parent = parentLocator(image, offset, length);
+                return;
+            }
+            int needed = id.equals(PAGE_83_DATA) ? 16
+                    : id.equals(LOGICAL_SECTOR_SIZE) || id.equals(PHYSICAL_SECTOR_SIZE) ? 4 : 8;
+            if (length < needed) {
+                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, offset,
+                        "VHDX metadata item " + id + " is " + length + " bytes, shorter than its " + needed);
+            }
+            ByteBuffer item = image.readExactly(offset, needed, "VHDX metadata item " + id)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            if (id.equals(FILE_PARAMETERS)) {
+                blockSize = Bounds.u32(item, 0);
+                flags = item.getInt(4);
+            } else if (id.equals(VIRTUAL_DISK_SIZE)) {
+                virtualSize = Bounds.u64(item, 0, offset, FindingCode.MALFORMED_HEADER, "VHDX virtual disk size");
+            } else if (id.equals(LOGICAL_SECTOR_SIZE)) {
+                logicalSectorSize = Bounds.u32(item, 0);
+            } else if (id.equals(PHYSICAL_SECTOR_SIZE)) {
+                physicalSectorSize = Bounds.u32(item, 0);
+            } else {
+                page83 = true;
+            }
+        }
+
+        void report(long batLength, long regionOffset, InspectionBuilder result) {
+            if (blockSize < 0 || virtualSize < 0 || logicalSectorSize < 0 || physicalSectorSize < 0 || !page83) {
+                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, regionOffset,
+                        "VHDX metadata lacks one of the required items (file parameters, virtual disk size,"
+                                + " page 83 data, logical and physical sector size)");
+            }
+            if (blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE || Long.bitCount(blockSize) != 1) {
+                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, regionOffset,
+                        "VHDX block size " + blockSize + " is not a power of two between 1 MiB and 256 MiB");
+            }
+            if (!isSectorSize(logicalSectorSize) || !isSectorSize(physicalSectorSize)) {
+                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, regionOffset,
+                        "VHDX sector sizes " + logicalSectorSize + "/" + physicalSectorSize
+                                + " are not 512 or 4096");
+            }
+            if (virtualSize > MAX_VIRTUAL_SIZE || virtualSize % logicalSectorSize != 0) {
+                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, regionOffset,
+                        "VHDX virtual disk size " + virtualSize
+                                + " exceeds 64 TiB or is not a multiple of the logical sector size");
+            }
+            boolean hasParent = (flags & HAS_PARENT) != 0;
+            long needed = batEntries(hasParent) * BAT_ENTRY_SIZE;
+            if (needed > batLength) {
+                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, regionOffset,
+                        "VHDX BAT region of " + batLength + " bytes is smaller than the " + needed
+                                + " bytes the virtual size needs");
+            }
+            if (hasParent || parent != null) {
+                result.reference(ExternalReference.Kind.BACKING, FindingCode.VHDX_HAS_PARENT,
+                        parent != null ? parent : "(unnamed parent)",
+                        parentOffset >= 0 ? parentOffset : regionOffset);
+            }
+            String variant = hasParent || parent != null ? "differencing"
+                    : (flags & LEAVE_BLOCKS_ALLOCATED) != 0 ? "fixed" : "dynamic";
+            result.variant(variant).virtualSize(virtualSize);
+            result.detail("block_size", blockSize).detail("logical_sector_size", logicalSectorSize)
+                    .detail("physical_sector_size", physicalSectorSize);
+        }
+
+        /** MS-VHDX 2.5: payload blocks plus one sector bitmap block per chunk. */
+        private long batEntries(boolean hasParent) {
+            long chunkRatio = SECTORS_PER_CHUNK * logicalSectorSize / blockSize;
+            long dataBlocks = (virtualSize + blockSize - 1) / blockSize;
+            if (hasParent) {
+                long bitmapBlocks = (dataBlocks + chunkRatio - 1) / chunkRatio;
+                return bitmapBlocks * (chunkRatio + 1);
+            }
+            return dataBlocks == 0 ? 0 : dataBlocks + (dataBlocks - 1) / chunkRatio;
+        }
+    }
+
+    /** Finds the most useful parent path in a locator; the item's size caps what is read. */
+    private static String parentLocator(ImageBytes image, long offset, long length) {
+        if (length < PL_HEADER_SIZE) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, offset,
+                    "VHDX parent locator of " + length + " bytes is shorter than its header");
+        }
+        int readable = (int) Math.min(length, MAX_PARENT_LOCATOR_BYTES);
+        ByteBuffer item = image.readExactly(offset, readable, "VHDX parent locator").order(ByteOrder.LITTLE_ENDIAN);
+        int count = Bounds.u16(item, PL_COUNT);
+        String[] values = new String[PARENT_KEYS.length];
+        for (int i = 0; i < count && PL_HEADER_SIZE + (i + 1) * PL_ENTRY_SIZE <= readable; i++) {
+            int entry = PL_HEADER_SIZE + i * PL_ENTRY_SIZE;
+            String key = string(item, Bounds.u32(item, entry), Bounds.u16(item, entry + 8));
+            String value = string(item, Bounds.u32(item, entry + 4), Bounds.u16(item, entry + 10));
+            for (int k = 0; k < PARENT_KEYS.length; k++) {
+                if (PARENT_KEYS[k].equals(key) && value != null && values[k] == null) {
+                    values[k] = value;
+                }
+            }
+        }
+        for (String value : values) {
+            if (value != null) {
+                return value;
+            }
+        }
+        return "(parent locator without a readable path)";
+    }
+
+    /** A UTF-16LE string inside the bytes read, or null when it lies (partly) outside them. */
+    private static String string(ByteBuffer item, long offset, int length) {
+        if (offset + length > item.limit()) {
+            return null;
+        }
+        byte[] bytes = new byte[length & ~1];
+        item.get((int) offset, bytes);
+        StringBuilder out = new StringBuilder();
+        new String(bytes, StandardCharsets.UTF_16LE).codePoints()
+                .forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return out.toString();
+    }
+
+    private static boolean isSectorSize(long value) {
+        return value == 512 || value == 4096;
+    }
+
+    /** Signature matches and the CRC-32C over the whole structure, checksum field zeroed, agrees. */
+    private static boolean valid(ByteBuffer structure, int signature, int checksumOffset) {
+        return structure.getInt(0) == signature
+                && crc32c(structure, checksumOffset) == Bounds.u32(structure, checksumOffset);
+    }
+
+    /** CRC-32C of {@code structure} with its 4-byte checksum field counted as zero. */
+    static long crc32c(ByteBuffer structure, int checksumOffset) {
+        byte[] copy = new byte[structure.limit()];
+        structure.get(0, copy);
+        copy[checksumOffset] = 0;
+        copy[checksumOffset + 1] = 0;
+        copy[checksumOffset + 2] = 0;
+        copy[checksumOffset + 3] = 0;
+        CRC32C crc = new CRC32C();
+        crc.update(copy);
+        return crc.getValue();
+    }
+
+    /** MS-VHDX 1.1: GUIDs are stored with the first three fields little-endian. */
+    static UUID guid(ByteBuffer buffer, int offset) {
+        ByteBuffer le = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        long high = (Integer.toUnsignedLong(le.getInt(offset)) << 32)
+                | ((long) Short.toUnsignedInt(le.getShort(offset + 4)) << 16)
+                | Short.toUnsignedInt(le.getShort(offset + 6));
+        long low = buffer.duplicate().order(ByteOrder.BIG_ENDIAN).getLong(offset + 8);
+        return new UUID(high, low);
+    }
+
+    private static boolean startsWith(ByteBuffer buffer, byte[] prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if (buffer.get(i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
