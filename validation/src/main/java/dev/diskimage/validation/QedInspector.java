@@ -35,6 +35,7 @@ final class QedInspector implements FormatInspector {
     // block/qed.h: QED_MIN_TABLE_SIZE and QED_MAX_TABLE_SIZE, in clusters (powers of two).
     private static final long MIN_TABLE_SIZE = 1;
     private static final long MAX_TABLE_SIZE = 16;
+    private static final long MIN_OPENABLE_TABLE_SIZE = 2;
     // qed spec: image_size is a multiple of the 512-byte sector.
     private static final long SECTOR = 512;
     // Not a spec limit: QED images have a one-cluster header; a huge count means a crafted one.
@@ -68,6 +69,11 @@ final class QedInspector implements FormatInspector {
                 MAX_CLUSTER_SIZE, OFF_CLUSTER_SIZE, "QED cluster_size");
         long tableSize = requirePowerOfTwo(Bounds.u32(header, OFF_TABLE_SIZE), MIN_TABLE_SIZE, MAX_TABLE_SIZE,
                 OFF_TABLE_SIZE, "QED table_size");
+        // block/qed.c (qed_check_table_offset) refuses one-cluster tables although the spec allows them.
+        if (tableSize < MIN_OPENABLE_TABLE_SIZE) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, OFF_TABLE_SIZE,
+                    "QED table_size " + tableSize + " cannot be opened by qemu");
+        }
         long headerClusters = Bounds.requireRange(Bounds.u32(header, OFF_HEADER_SIZE), 1, MAX_HEADER_CLUSTERS,
                 OFF_HEADER_SIZE, FindingCode.MALFORMED_HEADER, "QED header_size");
         long headerBytes = headerClusters * clusterSize;
