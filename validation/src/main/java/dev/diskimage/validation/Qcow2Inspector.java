@@ -241,9 +241,9 @@ final class Qcow2Inspector implements FormatInspector {
                 OFF_L1_SIZE, FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, "qcow2 l1_size");
         // qcow2 spec: an L2 table fills one cluster with 8-byte entries (16 with extended L2).
         int l2Bits = clusterBits - (extendedL2 ? 4 : 3);
+        // At most 21 + 18 = 39 bits, so the shift below cannot overflow.
         int bytesPerL1Bits = clusterBits + l2Bits;
-        long needed = bytesPerL1Bits >= 63 ? (size == 0 ? 0 : 1)
-                : (size >>> bytesPerL1Bits) + ((size & ((1L << bytesPerL1Bits) - 1)) != 0 ? 1 : 0);
+        long needed = (size >>> bytesPerL1Bits) + ((size & ((1L << bytesPerL1Bits) - 1)) != 0 ? 1 : 0);
         if (needed > MAX_L1_BYTES / Long.BYTES) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, OFF_SIZE,
                     "qcow2 virtual size " + size + " needs an L1 table larger than qemu allows");
