@@ -258,4 +258,14 @@ class LuksInspectorTest {
             return result.findings().stream().anyMatch(Finding::rejects) ? MatchLevel.MAGIC_ONLY : result.level();
         }
     }
+
+    @Test
+    void inspectsAStreamBeforeItsSizeIsKnown() throws Exception {
+        byte[] header = java.util.Arrays.copyOf(Files.readAllBytes(luks1()), 4096);
+        assertThat(inspector.run(new Qcow2InspectorTest.UnfinishedStreamBytes(header)).level())
+                .isEqualTo(MatchLevel.MATCH);
+        byte[] luks2 = java.util.Arrays.copyOf(luks2(json(SEGMENT_DYNAMIC), DATA_OFFSET + 8192), 2 * HDR);
+        assertThat(inspector.run(new Qcow2InspectorTest.UnfinishedStreamBytes(luks2)).level())
+                .isEqualTo(MatchLevel.MATCH);
+    }
 }

@@ -441,4 +441,46 @@ class Qcow2InspectorTest {
             return result.findings().stream().anyMatch(Finding::rejects) ? MatchLevel.MAGIC_ONLY : result.level();
         }
     }
+
+    /**
+     * What a capturing stream offers before its end: the bytes seen so far, a size that is not
+     * known yet, and {@link RegionUnavailableException} for anything further on.
+     */
+    static final class UnfinishedStreamBytes implements ImageBytes {
+        private final byte[] seen;
+
+        UnfinishedStreamBytes(byte[] seen) {
+            this.seen = seen;
+        }
+
+        @Override
+        public long size() {
+            return UNKNOWN_SIZE;
+        }
+
+        @Override
+        public ByteBuffer read(long offset, int length) {
+            if (offset + length > seen.length) {
+                throw new RegionUnavailableException(offset, length);
+            }
+            return ByteBuffer.wrap(Arrays.copyOfRange(seen, (int) offset, (int) offset + length));
+        }
+
+        @Override
+        public long bytesRead() {
+            return seen.length;
+        }
+    }
+
+    @Test
+    void inspectsAStreamBeforeItsSizeIsKnown() throws Exception {
+        byte[] image = plainV3();
+        Inspection whole = inspector.run(new UnfinishedStreamBytes(image));
+        assertThat(whole.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(whole.virtualSize()).hasValue(GIB);
+        // With only the first cluster passed, the L1 table is the region the stream must keep.
+        Inspection early = inspector.run(new UnfinishedStreamBytes(Arrays.copyOf(image, 65536)));
+        assertThat(early.findings()).singleElement()
+                .satisfies(f -> assertThat(f.code()).isEqualTo(FindingCode.STREAM_REGION_UNAVAILABLE));
+    }
 }

@@ -192,4 +192,12 @@ class QedInspectorTest {
             return result.findings().stream().anyMatch(Finding::rejects) ? MatchLevel.MAGIC_ONLY : result.level();
         }
     }
+
+    @Test
+    void inspectsAStreamBeforeItsSizeIsKnown() throws Exception {
+        byte[] header = java.util.Arrays.copyOf(plain(), 64);
+        Inspection result = inspector.run(new Qcow2InspectorTest.UnfinishedStreamBytes(header));
+        assertThat(result.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(result.virtualSize()).hasValue(GIB);
+    }
 }
