@@ -96,9 +96,9 @@ final class Qcow2Inspector implements FormatInspector {
     private static final int BITMAPS_EXT_LENGTH = 24;
     private static final int FDE_EXT_LENGTH = 16;
 
-    // qcow2 spec: L1 entry bits 9..55 hold the L2 table offset; bits 1..8 and 56..62 are reserved.
+    // qcow2 spec: L1 entry bits 9..55 hold the L2 table offset; bits 0..8 and 56..62 are reserved.
     private static final long L1E_OFFSET_MASK = 0x00fffffffffffe00L;
-    private static final long L1E_RESERVED_MASK = 0x7f000000000001feL;
+    private static final long L1E_RESERVED_MASK = 0x7f000000000001ffL;
     // How much of the L1 table is sampled: cheap, and far below the read budget.
     private static final int L1_SAMPLE_BYTES = 4096;
 

@@ -128,6 +128,22 @@ class Qcow2InspectorTest {
     }
 
     @Test
+    void acceptsMetadataPreallocation() throws Exception {
+        Inspection result = inspect(create("prealloc.qcow2", "-o", "preallocation=metadata"));
+        assertAccepted(result);
+        assertThat(result.details()).containsEntry("l1-size", "2");
+    }
+
+    @Test
+    void rejectsL1EntryWithReservedBits() throws Exception {
+        byte[] image = Files.readAllBytes(create("prealloc.qcow2", "-o", "preallocation=metadata"));
+        int l1 = (int) ByteBuffer.wrap(image).getLong(40);
+        long entry = ByteBuffer.wrap(image).getLong(l1);
+        assertRejected(InspectorHarness.inspect(inspector, patchU64(image, l1, entry | 1L)),
+                FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS);
+    }
+
+    @Test
     void acceptsInternalSnapshots() throws Exception {
         Path file = create("snap.qcow2");
         InspectorHarness.qemuImg(dir, "snap.qcow2", "snapshot", "-c", "first", "{}");
