@@ -27,7 +27,8 @@ q create -f qcow2 -o data_file="$dir/evil-data.bin" "$dir/evil-datafile.qcow2" 6
 q create -f vmdk -o subformat=monolithicFlat "$dir/evil-flat.vmdk" 8M
 head -c 100 "$dir/good.qcow2" > "$dir/evil-truncated.qcow2"
 cp "$dir/good.qcow2" "$dir/evil-polyglot.qcow2"
-# A bootable MBR partition entry and signature inside the qcow2 header cluster: also a raw disk.
+# A bootable MBR partition table and signature inside the qcow2 header cluster: also a raw disk.
+dd if=/dev/zero of="$dir/evil-polyglot.qcow2" bs=1 seek=446 count=64 conv=notrunc 2>/dev/null
 printf '\200\000\002\000\203\000\000\000\001\000\000\000\000\020\000\000' |
     dd of="$dir/evil-polyglot.qcow2" bs=1 seek=446 conv=notrunc 2>/dev/null
 printf '\125\252' | dd of="$dir/evil-polyglot.qcow2" bs=1 seek=510 conv=notrunc 2>/dev/null

@@ -102,6 +102,8 @@ class ImageCheckEndToEndIT {
         Files.copy(IMAGES.get("good.qcow2"), polyglot);
         try (RandomAccessFile file = new RandomAccessFile(polyglot.toFile(), "rw")) {
             file.seek(446);
+            file.write(new byte[64]);
+            file.seek(446);
             file.write(new byte[] {(byte) 0x80, 0, 2, 0, (byte) 0x83, 0, 0, 0, 1, 0, 0, 0, 0, 0x10, 0, 0});
             file.seek(510);
             file.write(new byte[] {0x55, (byte) 0xaa});

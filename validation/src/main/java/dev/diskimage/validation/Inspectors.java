@@ -5,6 +5,17 @@ import java.util.List;
 /** The registry of every format inspector; detection always runs all of them. */
 final class Inspectors {
 
+    private static final List<FormatInspector> ALL = List.of(
+            new Qcow2Inspector(),
+            new QedInspector(),
+            new VmdkInspector(),
+            new VhdInspector(),
+            new VhdxInspector(),
+            new VdiInspector(),
+            new LuksInspector(),
+            new IsoInspector(),
+            new PartitionTableInspector());
+
     private Inspectors() {
     }
 
@@ -12,6 +23,4 @@ final class Inspectors {
     static List<FormatInspector> all() {
         return ALL;
     }
-
-    private static final List<FormatInspector> ALL = List.of();
 }

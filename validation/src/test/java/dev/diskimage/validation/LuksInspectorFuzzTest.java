@@ -2,7 +2,6 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
  * Feeds arbitrary bytes to {@link LuksInspector}: whatever the input, inspection ends in a
@@ -12,7 +11,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 class LuksInspectorFuzzTest {
     private static final LuksInspector INSPECTOR = new LuksInspector();
 
-    @FuzzTest
+    @ShortFuzzTest
     void inspect(byte[] data) {
         Inspection result = InspectorHarness.inspect(INSPECTOR, data);
         if (result.matched()) {

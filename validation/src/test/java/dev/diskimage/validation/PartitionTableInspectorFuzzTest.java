@@ -2,7 +2,6 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.diskimage.core.Finding;
 
 /**
@@ -12,7 +11,7 @@ import dev.diskimage.core.Finding;
 class PartitionTableInspectorFuzzTest {
     private final PartitionTableInspector inspector = new PartitionTableInspector();
 
-    @FuzzTest
+    @ShortFuzzTest
     void inspectsArbitraryBytes(byte[] data) {
         Inspection inspection = InspectorHarness.inspect(inspector, data);
 

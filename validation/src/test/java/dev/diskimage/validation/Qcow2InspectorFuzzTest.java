@@ -2,7 +2,6 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
  * Feeds arbitrary bytes to {@link Qcow2Inspector}: whatever the input, inspection ends in a
@@ -12,7 +11,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 class Qcow2InspectorFuzzTest {
     private static final Qcow2Inspector INSPECTOR = new Qcow2Inspector();
 
-    @FuzzTest
+    @ShortFuzzTest
     void inspect(byte[] data) {
         Inspection result = InspectorHarness.inspect(INSPECTOR, data);
         if (result.matched()) {

@@ -2,7 +2,6 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
  * Feeds arbitrary bytes to {@link QedInspector}: whatever the input, inspection ends in a
@@ -12,7 +11,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 class QedInspectorFuzzTest {
     private static final QedInspector INSPECTOR = new QedInspector();
 
-    @FuzzTest
+    @ShortFuzzTest
     void inspect(byte[] data) {
         Inspection result = InspectorHarness.inspect(INSPECTOR, data);
         if (result.matched()) {

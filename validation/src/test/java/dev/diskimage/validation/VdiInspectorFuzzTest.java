@@ -2,14 +2,13 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.diskimage.core.DiskFormat;
 
 /** Fuzzes the VDI inspector: whatever the bytes, it returns an inspection and never throws. */
 class VdiInspectorFuzzTest {
     private static final VdiInspector INSPECTOR = new VdiInspector();
 
-    @FuzzTest
+    @ShortFuzzTest
     void inspectsAnyBytesWithoutThrowing(byte[] data) {
         Inspection inspection = InspectorHarness.inspect(INSPECTOR, data);
 

@@ -2,13 +2,12 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /** Feeds arbitrary bytes to {@link VhdInspector}: it must describe, never throw or over-allocate. */
 class VhdInspectorFuzzTest {
     private final VhdInspector inspector = new VhdInspector();
 
-    @FuzzTest
+    @ShortFuzzTest
     void inspectsArbitraryBytes(byte[] data) {
         Inspection inspection = InspectorHarness.inspect(inspector, data);
 

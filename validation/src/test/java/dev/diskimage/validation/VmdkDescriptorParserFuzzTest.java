@@ -2,13 +2,12 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.diskimage.core.FindingCode;
 
 /** Fuzzes the descriptor parser alone: it either parses or fails with a malformed-descriptor finding. */
 class VmdkDescriptorParserFuzzTest {
 
-    @FuzzTest
+    @ShortFuzzTest
     void parsesOrRejectsAnyText(byte[] data) {
         try {
             VmdkDescriptor descriptor = VmdkDescriptorParser.parse(data, 0);

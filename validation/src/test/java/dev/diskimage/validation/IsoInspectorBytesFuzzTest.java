@@ -1,0 +1,18 @@
+package dev.diskimage.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Feeds arbitrary bytes, placed at offset 0, to {@link IsoInspector}: it must describe, never throw. */
+class IsoInspectorBytesFuzzTest {
+    private final IsoInspector inspector = new IsoInspector();
+
+    @ShortFuzzTest
+    void inspectsArbitraryBytes(byte[] data) {
+        Inspection inspection = InspectorHarness.inspect(inspector, data);
+
+        assertThat(inspection.format()).isEqualTo(inspector.format());
+        if (inspection.level() == MatchLevel.MATCH) {
+            assertThat(inspection.virtualSize()).isPresent();
+        }
+    }
+}
