@@ -1,10 +1,6 @@
 package dev.diskimage.core;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A temporary directory in the image conversion directory that is deleted with all its content
@@ -22,42 +18,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread-safe; {@link #close()} deletes at most once.
  */
-public final class TemporaryDirectory implements AutoCloseable {
-
-    private final Path path;
-    private final AtomicBoolean closed = new AtomicBoolean();
+public final class TemporaryDirectory extends TemporaryPath {
 
     TemporaryDirectory(Path path) {
-        this.path = Objects.requireNonNull(path, "path");
-    }
-
-    /** The absolute path of the temporary directory. */
-    public Path path() {
-        return path;
-    }
-
-    /**
-     * Deletes the directory and everything in it, removing links as links. Closing again, or
-     * closing after someone else removed the directory, does nothing.
-     *
-     * @throws UncheckedIOException if some entry cannot be deleted (what was deleted before the
-     *                              failure stays deleted), or the tree is nested deeper than
-     *                              256 levels
-     */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            RecursiveDeletion.delete(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not delete temporary directory " + path, e);
-        }
+        super(path, "directory");
     }
 
     @Override
     public String toString() {
-        return "TemporaryDirectory[" + path + "]";
+        return "TemporaryDirectory[" + path() + "]";
     }
 }

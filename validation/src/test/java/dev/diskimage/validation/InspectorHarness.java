@@ -41,6 +41,21 @@ final class InspectorHarness {
         return results;
     }
 
+    /**
+     * Inspects a seed of a fuzz corpus (a resource path relative to this package) and tells how
+     * it came out: MATCH, NONE, or MAGIC_ONLY for anything with a rejecting finding.
+     */
+    static MatchLevel seedLevel(FormatInspector inspector, String resource) throws IOException {
+        try (var in = InspectorHarness.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("no seed " + resource);
+            }
+            Inspection result = inspect(inspector, in.readAllBytes());
+            return result.findings().stream().anyMatch(dev.diskimage.core.Finding::rejects)
+                    ? MatchLevel.MAGIC_ONLY : result.level();
+        }
+    }
+
     /** Creates an image with the real qemu-img; fails the test if qemu-img fails. */
     static Path qemuImg(Path dir, String name, String... args) throws IOException, InterruptedException {
         Path file = dir.resolve(name);

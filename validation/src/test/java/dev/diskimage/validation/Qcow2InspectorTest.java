@@ -436,27 +436,20 @@ class Qcow2InspectorTest {
     @Test
     void seedCorpusHoldsValidAndBrokenImages() throws Exception {
         String corpus = "Qcow2InspectorFuzzTestInputs/inspect/";
-        assertThat(seedLevel(corpus, "v2.qcow2")).isEqualTo(MatchLevel.MATCH);
-        assertThat(seedLevel(corpus, "v3.qcow2")).isEqualTo(MatchLevel.MATCH);
-        assertThat(seedLevel(corpus, "zstd.qcow2")).isEqualTo(MatchLevel.MATCH);
-        assertThat(seedLevel(corpus, "extl2.qcow2")).isEqualTo(MatchLevel.MATCH);
-        assertThat(seedLevel(corpus, "backing.qcow2")).isEqualTo(MatchLevel.MATCH);
-        assertThat(seedLevel(corpus, "datafile.qcow2")).isEqualTo(MatchLevel.MATCH);
-        assertThat(seedLevel(corpus, "corrupt.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
-        assertThat(seedLevel(corpus, "cluster-bits-40.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
-        assertThat(seedLevel(corpus, "huge-extension.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
-        assertThat(seedLevel(corpus, "size-2-63.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
-        assertThat(seedLevel(corpus, "legacy-aes.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
-        assertThat(seedLevel(corpus, "truncated-72.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "v2.qcow2")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "v3.qcow2")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "zstd.qcow2")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "extl2.qcow2")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "backing.qcow2")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "datafile.qcow2")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "corrupt.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "cluster-bits-40.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "huge-extension.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "size-2-63.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "legacy-aes.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "truncated-72.qcow2")).isEqualTo(MatchLevel.MAGIC_ONLY);
     }
 
-    private MatchLevel seedLevel(String corpus, String name) throws Exception {
-        try (var in = getClass().getResourceAsStream(corpus + name)) {
-            assertThat(in).as(name).isNotNull();
-            Inspection result = InspectorHarness.inspect(inspector, in.readAllBytes());
-            return result.findings().stream().anyMatch(Finding::rejects) ? MatchLevel.MAGIC_ONLY : result.level();
-        }
-    }
 
     /**
      * What a capturing stream offers before its end: the bytes seen so far, a size that is not

@@ -179,19 +179,12 @@ class QedInspectorTest {
     @Test
     void seedCorpusHoldsValidAndBrokenImages() throws Exception {
         String corpus = "QedInspectorFuzzTestInputs/inspect/";
-        assertThat(seedLevel(corpus, "plain.qed")).isEqualTo(MatchLevel.MATCH);
-        assertThat(seedLevel(corpus, "backing.qed")).isEqualTo(MatchLevel.MATCH);
-        assertThat(seedLevel(corpus, "unknown-feature.qed")).isEqualTo(MatchLevel.MAGIC_ONLY);
-        assertThat(seedLevel(corpus, "truncated-32.qed")).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "plain.qed")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "backing.qed")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "unknown-feature.qed")).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "truncated-32.qed")).isEqualTo(MatchLevel.MAGIC_ONLY);
     }
 
-    private MatchLevel seedLevel(String corpus, String name) throws Exception {
-        try (var in = getClass().getResourceAsStream(corpus + name)) {
-            assertThat(in).as(name).isNotNull();
-            Inspection result = InspectorHarness.inspect(inspector, in.readAllBytes());
-            return result.findings().stream().anyMatch(Finding::rejects) ? MatchLevel.MAGIC_ONLY : result.level();
-        }
-    }
 
     @Test
     void inspectsAStreamBeforeItsSizeIsKnown() throws Exception {
