@@ -53,6 +53,11 @@ final class FileImageBytes implements ImageBytes {
             return ByteBuffer.allocate(0);
         }
         int available = (int) Math.min(length, size - offset);
+        if (available > budget) {
+            // Refuse before allocating: a read this large could never be paid for anyway.
+            throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
+                    "a single read of " + available + " bytes exceeds the budget of " + budget + " bytes");
+        }
         byte[] out = new byte[available];
         long first = offset / BLOCK;
         long last = (offset + available - 1) / BLOCK;

@@ -107,6 +107,11 @@ final class StreamImageBytes implements ImageBytes {
             return ByteBuffer.allocate(0);
         }
         int available = (int) Math.min(length, size - offset);
+        if (available > budget) {
+            // Refuse before allocating: a read this large could never be paid for anyway.
+            throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
+                    "a single read of " + available + " bytes exceeds the budget of " + budget + " bytes");
+        }
         byte[] out = new byte[available];
         if (copyFromRegions(offset, out) || copyFromTail(offset, out)) {
             return ByteBuffer.wrap(out);

@@ -76,6 +76,16 @@ class FileImageBytesTest {
     }
 
     @Test
+    void refusesAHugeSingleReadBeforeAllocatingIt() {
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(new byte[16]), Long.MAX_VALUE / 4, 1 << 20);
+
+        assertThatThrownBy(() -> bytes.read(0, Integer.MAX_VALUE))
+                .isInstanceOfSatisfying(InspectionFailure.class,
+                        failure -> assertThat(failure.code()).isEqualTo(FindingCode.READ_BUDGET_EXCEEDED));
+        assertThat(bytes.bytesRead()).isZero();
+    }
+
+    @Test
     void boundsRejectOverflowingRegions() {
         assertThatThrownBy(() -> Bounds.requireWithin(Long.MAX_VALUE - 10, 100, Long.MAX_VALUE, FindingCode.TRUNCATED, "x"))
                 .isInstanceOf(InspectionFailure.class);
