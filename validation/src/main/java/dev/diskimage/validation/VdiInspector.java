@@ -45,22 +45,22 @@ final class VdiInspector implements FormatInspector {
 
     // Field offsets (VirtualBox VDIPREHEADER + VDIHEADER1PLUS; qemu VdiHeader).
     private static final int PRE_HEADER_TEXT = 0x40;
-    private static final int SIGNATURE_OFFSET = 0x40;
-    private static final int VERSION = 0x44;
-    private static final int HEADER_SIZE = 0x48;
-    private static final int IMAGE_TYPE = 0x4c;
+    static final int SIGNATURE_OFFSET = 0x40;
+    static final int VERSION = 0x44;
+    static final int HEADER_SIZE = 0x48;
+    static final int IMAGE_TYPE = 0x4c;
     private static final int IMAGE_FLAGS = 0x50;
-    private static final int OFFSET_BLOCK_MAP = 0x154;
-    private static final int OFFSET_DATA = 0x158;
-    private static final int SECTOR_SIZE = 0x168;
-    private static final int DISK_SIZE = 0x170;
-    private static final int BLOCK_SIZE = 0x178;
-    private static final int BLOCK_EXTRA = 0x17c;
-    private static final int BLOCKS_IN_IMAGE = 0x180;
-    private static final int BLOCKS_ALLOCATED = 0x184;
+    static final int OFFSET_BLOCK_MAP = 0x154;
+    static final int OFFSET_DATA = 0x158;
+    static final int SECTOR_SIZE = 0x168;
+    static final int DISK_SIZE = 0x170;
+    static final int BLOCK_SIZE = 0x178;
+    static final int BLOCK_EXTRA = 0x17c;
+    static final int BLOCKS_IN_IMAGE = 0x180;
+    static final int BLOCKS_ALLOCATED = 0x184;
     private static final int UUID_IMAGE = 0x188;
-    private static final int UUID_LINK = 0x1a8;
-    private static final int UUID_PARENT = 0x1b8;
+    static final int UUID_LINK = 0x1a8;
+    static final int UUID_PARENT = 0x1b8;
     /** Header sizes: qemu writes 0x180, VirtualBox 0x190; the fields must fit the first sector. */
     private static final long MIN_HEADER_SIZE = 0x180;
     private static final long MAX_HEADER_SIZE = HEADER_BYTES - HEADER_SIZE;

@@ -56,6 +56,21 @@ final class InspectorHarness {
         }
     }
 
+    /** The virtual size the real {@code qemu-img info -f format} reports for {@code image}. */
+    static long qemuVirtualSize(Path image, String format) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("qemu-img", "info", "-f", format, "--output=json", image.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("qemu-img info failed: " + output);
+        }
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"virtual-size\":\\s*(\\d+)").matcher(output);
+        if (!matcher.find()) {
+            throw new IllegalStateException("no virtual-size in " + output);
+        }
+        return Long.parseLong(matcher.group(1));
+    }
+
     /** Creates an image with the real qemu-img; fails the test if qemu-img fails. */
     static Path qemuImg(Path dir, String name, String... args) throws IOException, InterruptedException {
         Path file = dir.resolve(name);

@@ -20,20 +20,7 @@ class VdiInspectorTest {
     private static final VdiInspector INSPECTOR = new VdiInspector();
     private static final long MIB = 1024 * 1024;
     // VDI header field offsets (VirtualBox VDIHEADER1PLUS after the pre-header).
-    private static final int SIGNATURE = 0x40;
-    private static final int VERSION = 0x44;
-    private static final int HEADER_SIZE = 0x48;
-    private static final int IMAGE_TYPE = 0x4c;
-    private static final int OFFSET_BLOCK_MAP = 0x154;
-    private static final int OFFSET_DATA = 0x158;
-    private static final int SECTOR_SIZE = 0x168;
-    private static final int DISK_SIZE = 0x170;
-    private static final int BLOCK_SIZE = 0x178;
-    private static final int BLOCK_EXTRA = 0x17c;
-    private static final int BLOCKS_IN_IMAGE = 0x180;
-    private static final int BLOCKS_ALLOCATED = 0x184;
-    private static final int UUID_LINK = 0x1a8;
-    private static final int UUID_PARENT = 0x1b8;
+    private static final int SIGNATURE = VdiInspector.SIGNATURE_OFFSET;
 
     @TempDir
     Path dir;
@@ -105,7 +92,7 @@ class VdiInspectorTest {
     @Test
     void roundsOddDiskSizeUpAsQemuDoes() throws Exception {
         byte[] bytes = dynamicBytes();
-        le(bytes).putLong(DISK_SIZE, 10 * MIB - 100);
+        le(bytes).putLong(VdiInspector.DISK_SIZE, 10 * MIB - 100);
 
         assertThat(inspect(INSPECTOR, bytes).virtualSize()).hasValue(10 * MIB);
     }
@@ -113,10 +100,10 @@ class VdiInspectorTest {
     @Test
     void reportsDifferencingImageWithParentUuid() throws Exception {
         byte[] bytes = dynamicBytes();
-        le(bytes).putInt(IMAGE_TYPE, 4);
+        le(bytes).putInt(VdiInspector.IMAGE_TYPE, 4);
         // GUID 01020304-0506-0708-090a-0b0c0d0e0f10 stored the VirtualBox way.
         byte[] link = {4, 3, 2, 1, 6, 5, 8, 7, 9, 10, 11, 12, 13, 14, 15, 16};
-        System.arraycopy(link, 0, bytes, UUID_LINK, 16);
+        System.arraycopy(link, 0, bytes, VdiInspector.UUID_LINK, 16);
 
         Inspection inspection = inspect(INSPECTOR, bytes);
 
@@ -126,14 +113,14 @@ class VdiInspectorTest {
             assertThat(r.kind()).isEqualTo(ExternalReference.Kind.BACKING);
             assertThat(r.code()).isEqualTo(FindingCode.VDI_DIFFERENCING);
             assertThat(r.target()).isEqualTo("01020304-0506-0708-090a-0b0c0d0e0f10");
-            assertThat(r.offset()).isEqualTo(UUID_LINK);
+            assertThat(r.offset()).isEqualTo(VdiInspector.UUID_LINK);
         });
     }
 
     @Test
     void reportsDifferencingTypeEvenWithoutUuids() throws Exception {
         byte[] bytes = dynamicBytes();
-        le(bytes).putInt(IMAGE_TYPE, 4);
+        le(bytes).putInt(VdiInspector.IMAGE_TYPE, 4);
 
         assertThat(inspect(INSPECTOR, bytes).references()).singleElement()
                 .satisfies(r -> assertThat(r.code()).isEqualTo(FindingCode.VDI_DIFFERENCING));
@@ -142,7 +129,7 @@ class VdiInspectorTest {
     @Test
     void reportsParentUuidOnNormalImageAsDifferencingEvidence() throws Exception {
         byte[] bytes = dynamicBytes();
-        bytes[UUID_PARENT + 15] = 1;
+        bytes[VdiInspector.UUID_PARENT + 15] = 1;
 
         Inspection inspection = inspect(INSPECTOR, bytes);
 
@@ -156,7 +143,7 @@ class VdiInspectorTest {
     @Test
     void reportsUndoImageAsHavingAParent() throws Exception {
         byte[] bytes = dynamicBytes();
-        le(bytes).putInt(IMAGE_TYPE, 3);
+        le(bytes).putInt(VdiInspector.IMAGE_TYPE, 3);
 
         Inspection inspection = inspect(INSPECTOR, bytes);
 
@@ -201,10 +188,10 @@ class VdiInspectorTest {
     @Test
     void rejectsUnsupportedVersionAndHeaderSize() throws Exception {
         byte[] v10 = dynamicBytes();
-        le(v10).putInt(VERSION, 0x00010000);
+        le(v10).putInt(VdiInspector.VERSION, 0x00010000);
         assertRejected(inspect(INSPECTOR, v10), FindingCode.MALFORMED_HEADER);
         byte[] header = dynamicBytes();
-        le(header).putInt(HEADER_SIZE, -1);
+        le(header).putInt(VdiInspector.HEADER_SIZE, -1);
         assertRejected(inspect(INSPECTOR, header), FindingCode.MALFORMED_HEADER);
     }
 
@@ -212,11 +199,11 @@ class VdiInspectorTest {
     void rejectsUnknownImageTypeAndSectorSize() throws Exception {
         for (int type : new int[] {0, 5, -1}) {
             byte[] bytes = dynamicBytes();
-            le(bytes).putInt(IMAGE_TYPE, type);
+            le(bytes).putInt(VdiInspector.IMAGE_TYPE, type);
             assertRejected(inspect(INSPECTOR, bytes), FindingCode.MALFORMED_HEADER);
         }
         byte[] sector = dynamicBytes();
-        le(sector).putInt(SECTOR_SIZE, 4096);
+        le(sector).putInt(VdiInspector.SECTOR_SIZE, 4096);
         assertRejected(inspect(INSPECTOR, sector), FindingCode.MALFORMED_HEADER);
     }
 
@@ -224,7 +211,7 @@ class VdiInspectorTest {
     void rejectsAbsurdDiskSizes() throws Exception {
         for (long size : new long[] {Long.MIN_VALUE, -1L, 1L << 62, 11 * MIB}) {
             byte[] bytes = dynamicBytes();
-            le(bytes).putLong(DISK_SIZE, size);
+            le(bytes).putLong(VdiInspector.DISK_SIZE, size);
             assertRejected(inspect(INSPECTOR, bytes), FindingCode.MALFORMED_HEADER);
         }
     }
@@ -232,9 +219,9 @@ class VdiInspectorTest {
     @Test
     void rejectsAbsurdBlockSizesAndCounts() throws Exception {
         int[][] patches = {
-            {BLOCK_SIZE, 3}, {BLOCK_SIZE, 0}, {BLOCK_SIZE, 1 << 30}, {BLOCK_SIZE, -1},
-            {BLOCK_EXTRA, 512}, {BLOCKS_IN_IMAGE, -1}, {BLOCKS_ALLOCATED, 11},
-            {OFFSET_BLOCK_MAP, 0x201}, {OFFSET_DATA, 0x401}, {OFFSET_BLOCK_MAP, 0}, {OFFSET_DATA, 0x200},
+            {VdiInspector.BLOCK_SIZE, 3}, {VdiInspector.BLOCK_SIZE, 0}, {VdiInspector.BLOCK_SIZE, 1 << 30}, {VdiInspector.BLOCK_SIZE, -1},
+            {VdiInspector.BLOCK_EXTRA, 512}, {VdiInspector.BLOCKS_IN_IMAGE, -1}, {VdiInspector.BLOCKS_ALLOCATED, 11},
+            {VdiInspector.OFFSET_BLOCK_MAP, 0x201}, {VdiInspector.OFFSET_DATA, 0x401}, {VdiInspector.OFFSET_BLOCK_MAP, 0}, {VdiInspector.OFFSET_DATA, 0x200},
         };
         for (int[] patch : patches) {
             byte[] bytes = dynamicBytes();
@@ -246,13 +233,13 @@ class VdiInspectorTest {
     @Test
     void rejectsTablesAndBlocksBeyondTheFile() throws Exception {
         byte[] blocks = dynamicBytes();
-        le(blocks).putInt(BLOCKS_IN_IMAGE, 0x3fffffff).putInt(OFFSET_DATA, 0x7ffffe00);
+        le(blocks).putInt(VdiInspector.BLOCKS_IN_IMAGE, 0x3fffffff).putInt(VdiInspector.OFFSET_DATA, 0x7ffffe00);
         assertRejected(inspect(INSPECTOR, blocks), FindingCode.TRUNCATED);
         byte[] allocated = dynamicBytes();
-        le(allocated).putInt(BLOCKS_ALLOCATED, 10);
+        le(allocated).putInt(VdiInspector.BLOCKS_ALLOCATED, 10);
         assertRejected(inspect(INSPECTOR, allocated), FindingCode.TRUNCATED);
         byte[] map = dynamicBytes();
-        le(map).putInt(OFFSET_BLOCK_MAP, 0x7ffffe00).putInt(OFFSET_DATA, 0x7ffffe00);
+        le(map).putInt(VdiInspector.OFFSET_BLOCK_MAP, 0x7ffffe00).putInt(VdiInspector.OFFSET_DATA, 0x7ffffe00);
         assertRejected(inspect(INSPECTOR, map), FindingCode.TRUNCATED);
     }
 

@@ -11,15 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class VhdInspectorTest {
-    private static final Pattern VIRTUAL_SIZE = Pattern.compile("\"virtual-size\":\\s*(\\d+)");
 
     private final VhdInspector inspector = new VhdInspector();
 
@@ -42,7 +39,7 @@ class VhdInspectorTest {
         assertThat(inspection.findings()).isEmpty();
         assertThat(inspection.variant()).contains(subformat);
         assertThat(inspection.references()).isEmpty();
-        assertThat(inspection.virtualSize()).hasValue(qemuVirtualSize(image));
+        assertThat(inspection.virtualSize()).hasValue(InspectorHarness.qemuVirtualSize(image, "vpc"));
     }
 
     @Test
@@ -59,7 +56,7 @@ class VhdInspectorTest {
         assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
         assertThat(inspection.variant()).contains("dynamic");
         assertThat(inspection.findings()).isEmpty();
-        assertThat(inspection.virtualSize()).hasValue(qemuVirtualSize(image));
+        assertThat(inspection.virtualSize()).hasValue(InspectorHarness.qemuVirtualSize(image, "vpc"));
     }
 
     @Test
@@ -69,7 +66,7 @@ class VhdInspectorTest {
         Inspection inspection = InspectorHarness.inspectWithShortReads(inspector, image);
 
         assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
-        assertThat(inspection.virtualSize()).hasValue(qemuVirtualSize(image));
+        assertThat(inspection.virtualSize()).hasValue(InspectorHarness.qemuVirtualSize(image, "vpc"));
     }
 
     @Test
@@ -343,13 +340,4 @@ class VhdInspectorTest {
         });
     }
 
-    private static long qemuVirtualSize(Path image) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder("qemu-img", "info", "-f", "vpc", "--output=json", image.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor()).as(output).isZero();
-        Matcher matcher = VIRTUAL_SIZE.matcher(output);
-        assertThat(matcher.find()).as(output).isTrue();
-        return Long.parseLong(matcher.group(1));
-    }
 }

@@ -13,15 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class VhdxInspectorTest {
-    private static final Pattern VIRTUAL_SIZE = Pattern.compile("\"virtual-size\":\\s*(\\d+)");
     private static final int RT = (int) VhdxInspector.REGION_TABLE_1;
 
     private final VhdxInspector inspector = new VhdxInspector();
@@ -45,7 +42,7 @@ class VhdxInspectorTest {
         assertThat(inspection.findings()).isEmpty();
         assertThat(inspection.variant()).contains(variant);
         assertThat(inspection.references()).isEmpty();
-        assertThat(inspection.virtualSize()).hasValue(qemuVirtualSize(image));
+        assertThat(inspection.virtualSize()).hasValue(InspectorHarness.qemuVirtualSize(image, "vhdx"));
     }
 
     @Test
@@ -380,13 +377,4 @@ class VhdxInspectorTest {
         });
     }
 
-    private static long qemuVirtualSize(Path image) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder("qemu-img", "info", "-f", "vhdx", "--output=json", image.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor()).as(output).isZero();
-        Matcher matcher = VIRTUAL_SIZE.matcher(output);
-        assertThat(matcher.find()).as(output).isTrue();
-        return Long.parseLong(matcher.group(1));
-    }
 }
