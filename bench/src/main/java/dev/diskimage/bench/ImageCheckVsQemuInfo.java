@@ -119,7 +119,7 @@ public final class ImageCheckVsQemuInfo {
             if (process.waitFor() == 0) {
                 return;
             }
-            if (attempt == 3) {
+            if (attempt == 10) {
                 throw new IllegalStateException("qemu-img create failed: " + output);
             }
         }

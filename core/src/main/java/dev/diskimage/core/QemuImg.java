@@ -199,12 +199,23 @@ public final class QemuImg {
     }
 
     /**
-     * {@code qemu-img create}.
+     * {@code qemu-img create}. When qemu's PBKDF benchmark for a LUKS key fails to measure any
+     * CPU time (a known qemu flake on fast machines), the create is repeated a few times: the
+     * next benchmark almost always succeeds, and create overwrites what the failed one left.
      *
-     * @throws QemuImgException if qemu-img fails
+     * @throws QemuImgException if qemu-img fails, or the flake persists
      */
     public void create(QemuImgCreateRequest request) {
-        run(request.arguments(), timeout, Optional.empty(), null);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                run(request.arguments(), timeout, Optional.empty(), null);
+                return;
+            } catch (QemuImgException e) {
+                if (attempt >= PBKDF_BENCHMARK_ATTEMPTS || !e.stderrTail().contains(PBKDF_BENCHMARK_FLAKE)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
@@ -338,6 +349,11 @@ public final class QemuImg {
     public void removeBacking(Path image, DiskFormat format) {
         run(List.of("rebase", "-f", format.qemuName(), "-b", "", pathArgument(image)), timeout, Optional.empty(), null);
     }
+
+    // qemu crypto/pbkdf.c: the benchmark that sizes PBKDF iterations gives up when it measured
+    // zero milliseconds of thread CPU time.
+    static final String PBKDF_BENCHMARK_FLAKE = "Unable to get accurate CPU usage";
+    static final int PBKDF_BENCHMARK_ATTEMPTS = 10;
 
     private ProcessResult run(List<String> args, Duration limit, Optional<ProcessLimits> limits,
             Consumer<String> lines) {

@@ -332,6 +332,22 @@ class QemuImgTest {
     }
 
     @Test
+    void createRepeatsQemusFlakyPbkdfBenchmarkButNotRealFailures() throws IOException {
+        Path counter = dir.resolve("attempts");
+        QemuImg flaky = fake("echo x >> '" + counter + "'\n"
+                + "if [ $(wc -l < '" + counter + "') -lt 3 ]; then echo 'qemu-img: d: Unable to get accurate CPU usage' >&2;"
+                + " exit 1; fi\nexit 0");
+        QemuImgCreateRequest request = QemuImgCreateRequest.builder(dir.resolve("d"), DiskFormat.LUKS).size(MIB).build();
+
+        flaky.create(request);
+        assertThat(Files.readAllLines(counter)).hasSize(3);
+
+        QemuImg broken = fake("echo 'qemu-img: d: Permission denied' >&2; exit 1");
+        assertThatThrownBy(() -> broken.create(request)).isInstanceOf(QemuImgException.class)
+                .hasMessageContaining("Permission denied");
+    }
+
+    @Test
     void malformedJsonFromQemuImgIsATypedError() throws IOException {
         QemuImg broken = fake("echo '{\"filename\": \"x\", \"format\": '");
 

@@ -71,18 +71,26 @@ final class InspectorHarness {
         return Long.parseLong(matcher.group(1));
     }
 
-    /** Creates an image with the real qemu-img; fails the test if qemu-img fails. */
+    /**
+     * Creates an image with the real qemu-img ({@code {}} in {@code args} stands for the file);
+     * fails the test if qemu-img fails. Repeats the call when qemu's PBKDF benchmark for a LUKS
+     * key measured no CPU time ("Unable to get accurate CPU usage"), a qemu flake.
+     */
     static Path qemuImg(Path dir, String name, String... args) throws IOException, InterruptedException {
         Path file = dir.resolve(name);
         List<String> command = new ArrayList<>();
         command.add("qemu-img");
         command.addAll(List.of(args));
         command.replaceAll(arg -> arg.equals("{}") ? file.toString() : arg);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException("qemu-img " + command + " failed: " + output);
+        for (int attempt = 1; ; attempt++) {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (process.waitFor() == 0) {
+                return file;
+            }
+            if (attempt >= 10 || !output.contains("Unable to get accurate CPU usage")) {
+                throw new IllegalStateException("qemu-img " + command + " failed: " + output);
+            }
         }
-        return file;
     }
 }

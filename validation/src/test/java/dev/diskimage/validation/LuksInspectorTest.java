@@ -34,7 +34,7 @@ class LuksInspectorTest {
 
     @BeforeAll
     static void createLuks1() throws Exception {
-        luks1 = Qcow2InspectorTest.createRetrying(dir, "v1.luks", "create", "-f", "luks", "--object",
+        luks1 = InspectorHarness.qemuImg(dir, "v1.luks", "create", "-f", "luks", "--object",
                 "secret,id=sec0,data=pw", "-o", "key-secret=sec0,iter-time=10", "{}", "10M");
     }
 

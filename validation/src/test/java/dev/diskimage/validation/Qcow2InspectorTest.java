@@ -28,23 +28,7 @@ class Qcow2InspectorTest {
         System.arraycopy(options, 0, args, 3, options.length);
         args[options.length + 3] = "{}";
         args[options.length + 4] = "1G";
-        return createRetrying(dir, name, args);
-    }
-
-    /**
-     * Runs qemu-img, retrying when its PBKDF benchmark (LUKS key setup) measured zero CPU time:
-     * qemu then fails with "Unable to get accurate CPU usage" on a fast or busy machine.
-     */
-    static Path createRetrying(Path dir, String name, String... args) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return InspectorHarness.qemuImg(dir, name, args);
-            } catch (IllegalStateException e) {
-                if (attempt >= 5 || !e.getMessage().contains("Unable to get accurate CPU usage")) {
-                    throw e;
-                }
-            }
-        }
+        return InspectorHarness.qemuImg(dir, name, args);
     }
 
     private Inspection inspect(Path file) throws Exception {
