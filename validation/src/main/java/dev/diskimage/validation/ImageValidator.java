@@ -90,6 +90,9 @@ public final class ImageValidator {
     /**
      * Validates {@code image}, which the caller declares to be {@code declared} (may be null when
      * nothing is declared). Never throws for a bad image: every problem becomes a finding.
+     *
+     * @throws dev.diskimage.core.ImageException only when the policy asks for a qemu-img
+     *         cross-check and no usable qemu-img can be found (a set-up error, not a verdict)
      */
     public ValidationReport validate(Path image, DiskFormat declared) {
         Optional<DiskFormat> claim = Optional.ofNullable(declared);
