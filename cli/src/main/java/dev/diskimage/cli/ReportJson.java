@@ -37,7 +37,7 @@ final class ReportJson {
         findings(root.putArray("warnings"), report.findings().stream().filter(f -> !f.rejects()).toList());
         ObjectNode details = root.putObject("details");
         report.details().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
-                .forEach(e -> details.put(e.getKey(), e.getValue()));
+                .forEach(e -> details.set(e.getKey(), MAPPER.valueToTree(e.getValue())));
         root.put("bytes_read", report.bytesRead());
         return root.toString();
     }

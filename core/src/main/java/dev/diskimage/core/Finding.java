@@ -8,7 +8,9 @@ import java.util.Objects;
  *
  * @param code     stable identifier, part of the public contract
  * @param severity whether this finding rejects the image
- * @param message  human-readable explanation naming the offending value
+ * @param message  human-readable explanation naming the offending value; control characters
+ *                 are escaped and the length capped ({@link UntrustedText}), since messages quote
+ *                 names read from images
  * @param offset   byte offset in the image where the evidence lies, or {@code -1} if none applies
  */
 public record Finding(FindingCode code, Severity severity, String message, long offset) {
@@ -16,10 +18,13 @@ public record Finding(FindingCode code, Severity severity, String message, long 
     /** Offset value for findings that concern the image as a whole. */
     public static final long NO_OFFSET = -1;
 
+    /** Longest message kept, in characters; a message quotes at most a few capped names. */
+    public static final int MAX_MESSAGE_CHARS = 4096;
+
     public Finding {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(severity, "severity");
-        Objects.requireNonNull(message, "message");
+        message = UntrustedText.sanitize(Objects.requireNonNull(message, "message"), MAX_MESSAGE_CHARS);
         if (offset < NO_OFFSET) {
             throw new IllegalArgumentException("offset must be >= -1: " + offset);
         }

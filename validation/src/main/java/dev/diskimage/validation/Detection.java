@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param details  facts for the report, including a benign partition table beside the winner
  */
 record Detection(Optional<DiskFormat> format, Optional<Inspection> chosen, List<Finding> findings,
-        Map<String, String> details) {
+        Map<String, Object> details) {
 
     Detection {
         findings = List.copyOf(findings);

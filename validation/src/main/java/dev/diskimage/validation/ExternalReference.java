@@ -1,6 +1,7 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.FindingCode;
+import dev.diskimage.core.UntrustedText;
 import java.util.Objects;
 
 /**
@@ -10,7 +11,8 @@ import java.util.Objects;
  *
  * @param kind   what sort of reference this is
  * @param code   the finding code used if the policy refuses it
- * @param target the path, file name or identifier as written in the image
+ * @param target the path, file name or identifier as written in the image, with control
+ *               characters escaped and its length capped ({@link UntrustedText})
  * @param offset where in the image the reference was found
  */
 public record ExternalReference(Kind kind, FindingCode code, String target, long offset) {
@@ -28,6 +30,6 @@ public record ExternalReference(Kind kind, FindingCode code, String target, long
     public ExternalReference {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(code, "code");
-        Objects.requireNonNull(target, "target");
+        target = UntrustedText.sanitize(Objects.requireNonNull(target, "target"));
     }
 }

@@ -12,16 +12,29 @@ import java.util.Map;
  * that the many inspectors looking at the same header cost one read, and counts every byte
  * fetched against a budget: no image, however large or hostile, makes inspection read more.
  * Copes with channels that return fewer bytes than asked (short reads).
+ *
+ * <p>Part of the budget is reserved for the sniff zone (the head and the tail of the file,
+ * where every format's magic, header and footer live), so that an inspector that spends the
+ * rest on deep tables can never leave another inspector unable to look at its magic. An
+ * inspector that runs out of budget fails with {@link FindingCode#READ_BUDGET_EXCEEDED}, which
+ * rejects the image whether or not that inspector had recognised its format.
  */
 final class FileImageBytes implements ImageBytes {
     /** Granularity of reads and of the cache; one page. */
     static final int BLOCK = 4096;
+    /** Blocks at the start of the file in the sniff zone: 64 KiB, as a stream's kept head. */
+    static final int SNIFF_HEAD_BLOCKS = 16;
+    /** Blocks at the end of the file in the sniff zone: footers (VHD, VMDK, DMG) live there. */
+    static final int SNIFF_TAIL_BLOCKS = 2;
 
     private final SeekableByteChannel channel;
     private final long size;
     private final long budget;
+    private final long sniffReserve;
+    private final long lastBlock;
     private final Map<Long, byte[]> blocks = new HashMap<>();
-    private long bytesRead;
+    private long sniffBytesRead;
+    private long deepBytesRead;
 
     /**
      * @param channel an open channel on the image; not closed by this class
@@ -32,6 +45,8 @@ final class FileImageBytes implements ImageBytes {
         this.channel = channel;
         this.size = size;
         this.budget = budget;
+        this.sniffReserve = Math.min(budget, (long) (SNIFF_HEAD_BLOCKS + SNIFF_TAIL_BLOCKS) * BLOCK);
+        this.lastBlock = size == 0 ? 0 : (size - 1) / BLOCK;
     }
 
     @Override
@@ -41,7 +56,7 @@ final class FileImageBytes implements ImageBytes {
 
     @Override
     public long bytesRead() {
-        return bytesRead;
+        return sniffBytesRead + deepBytesRead;
     }
 
     @Override
@@ -78,9 +93,10 @@ final class FileImageBytes implements ImageBytes {
         }
         long start = index * BLOCK;
         int length = (int) Math.min(BLOCK, size - start);
-        if (bytesRead + length > budget) {
+        boolean sniff = index < SNIFF_HEAD_BLOCKS || index > lastBlock - SNIFF_TAIL_BLOCKS;
+        if (sniff ? sniffBytesRead + length > sniffReserve : deepBytesRead + length > budget - sniffReserve) {
             throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, start,
-                    "inspection would read more than its budget of " + budget + " bytes");
+                    "inspection would read more than its budget of " + budget + " bytes (policy read_budget)");
         }
         ByteBuffer buffer = ByteBuffer.allocate(length);
         try {
@@ -93,7 +109,11 @@ final class FileImageBytes implements ImageBytes {
         } catch (IOException e) {
             throw new InspectionFailure(FindingCode.UNREADABLE, start, "cannot read the image: " + e.getMessage());
         }
-        bytesRead += length;
+        if (sniff) {
+            sniffBytesRead += length;
+        } else {
+            deepBytesRead += length;
+        }
         byte[] data = buffer.position() == length ? buffer.array() : java.util.Arrays.copyOf(buffer.array(),
                 buffer.position());
         blocks.put(index, data);

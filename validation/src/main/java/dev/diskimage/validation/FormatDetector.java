@@ -39,13 +39,12 @@ final class FormatDetector {
         List<Inspection> structured = new ArrayList<>();
         List<Inspection> partitionTables = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
-        Map<String, String> details = new LinkedHashMap<>();
+        Map<String, Object> details = new LinkedHashMap<>();
         for (Inspection inspection : inspections) {
             switch (inspection.level()) {
                 case MATCH -> (inspection.format() == DiskFormat.RAW ? partitionTables : structured).add(inspection);
-                case MAGIC_ONLY -> findings.addAll(prefixed(inspection));
-                case NONE -> {
-                }
+                // NONE carries findings only when the inspector could not look (read budget, I/O).
+                case MAGIC_ONLY, NONE -> findings.addAll(prefixed(inspection));
             }
         }
         partitionTables.forEach(table -> {

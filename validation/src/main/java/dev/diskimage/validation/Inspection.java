@@ -17,11 +17,12 @@ import java.util.OptionalLong;
  *                    {@code fixed}/{@code dynamic}/{@code differencing}, {@code mbr}/{@code gpt})
  * @param virtualSize guest-visible size in bytes, when the header states one
  * @param references  everything outside the image it points at
- * @param findings    problems and remarks, in the order found
+ * @param findings    problems and remarks, in the order found; at {@link MatchLevel#NONE} only
+ *                    the reasons the inspector could not look (read budget spent, I/O error)
  * @param details     further facts for reports (cluster size, compression type, ...)
  */
 record Inspection(DiskFormat format, MatchLevel level, Optional<String> variant, OptionalLong virtualSize,
-        List<ExternalReference> references, List<Finding> findings, Map<String, String> details) {
+        List<ExternalReference> references, List<Finding> findings, Map<String, Object> details) {
 
     Inspection {
         Objects.requireNonNull(format, "format");

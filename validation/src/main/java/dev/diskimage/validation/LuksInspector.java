@@ -1,12 +1,11 @@
 package dev.diskimage.validation;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.FindingCode;
-import java.io.IOException;
+import dev.diskimage.core.StrictJson;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -67,16 +66,10 @@ final class LuksInspector implements FormatInspector {
     // checksum is verified when the whole header fits in the same 64 KiB.
     private static final int MAX_JSON_READ = 64 << 10;
     private static final int JSON_CHUNK = 4096;
-    private static final int MAX_JSON_DEPTH = 32;
     private static final String DYNAMIC = "dynamic";
 
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(MAX_JSON_DEPTH)
-                    .maxStringLength(MAX_JSON_READ)
-                    .maxNumberLength(32)
-                    .build())
-            .build());
+    /** Strict JSON: a duplicated key would let cryptsetup and this parser read different metadata. */
+    private static final ObjectMapper JSON = StrictJson.mapper();
 
     @Override
     public DiskFormat format() {
@@ -147,9 +140,9 @@ final class LuksInspector implements FormatInspector {
         }
         result.detail("cipher", cipher + "-" + mode);
         result.detail("hash", hash);
-        result.detail("key-bytes", keyBytes);
-        result.detail("payload-offset", payload);
-        result.detail("active-key-slots", active);
+        result.detail("key_bytes", keyBytes);
+        result.detail("payload_offset", payload);
+        result.detail("active_key_slots", active);
         result.virtualSize(fileSize - payload);
         result.matched();
     }
@@ -176,13 +169,13 @@ final class LuksInspector implements FormatInspector {
 
         if (hdrSize <= MAX_JSON_READ && checksumAlg.equals("sha256")) {
             verifyChecksum(image, binary, (int) hdrSize);
-            result.detail("checksum-verified", true);
+            result.detail("checksum_verified", true);
         }
         JsonNode metadata = readJson(image, hdrSize);
         long[] segment = dataSegment(metadata, hdrSize, fileSize);
-        result.detail("hdr-size", hdrSize);
+        result.detail("hdr_size", hdrSize);
         result.detail("checksum", checksumAlg);
-        result.detail("payload-offset", segment[0]);
+        result.detail("payload_offset", segment[0]);
         result.virtualSize(segment[1]);
         result.matched();
     }
@@ -231,8 +224,8 @@ final class LuksInspector implements FormatInspector {
         JsonNode root;
         try {
             root = JSON.readTree(new String(text, 0, length, StandardCharsets.UTF_8));
-        } catch (IOException | RuntimeException e) {
-            throw malformed(LUKS2_BINARY_LENGTH, "LUKS2 JSON metadata cannot be parsed: " + e.getMessage());
+        } catch (JsonProcessingException e) {
+            throw malformed(LUKS2_BINARY_LENGTH, "LUKS2 JSON metadata cannot be parsed: " + StrictJson.describe(e));
         }
         if (root == null || !root.isObject()) {
             throw malformed(LUKS2_BINARY_LENGTH, "LUKS2 JSON metadata is not an object");

@@ -128,7 +128,7 @@ final class Qcow2Inspector implements FormatInspector {
         int clusterBits = (int) Bounds.requireRange(Bounds.u32(header, OFF_CLUSTER_BITS), MIN_CLUSTER_BITS,
                 MAX_CLUSTER_BITS, OFF_CLUSTER_BITS, FindingCode.MALFORMED_HEADER, "qcow2 cluster_bits");
         long clusterSize = 1L << clusterBits;
-        result.detail("cluster-size", clusterSize);
+        result.detail("cluster_size", clusterSize);
 
         long incompatible = 0;
         long compatible = 0;
@@ -145,7 +145,7 @@ final class Qcow2Inspector implements FormatInspector {
             headerLength = Bounds.requireRange(Bounds.u32(header, OFF_HEADER_LENGTH), V3_MIN_HEADER_LENGTH,
                     clusterSize, OFF_HEADER_LENGTH, FindingCode.MALFORMED_HEADER, "qcow2 header_length");
         }
-        result.detail("refcount-bits", 1 << refcountOrder);
+        result.detail("refcount_bits", 1 << refcountOrder);
 
         long size = Bounds.u64(header, OFF_SIZE, 0, FindingCode.MALFORMED_HEADER, "qcow2 virtual size");
         checkFeatures(image, result, incompatible, compatible, autoclear, headerLength);
@@ -191,13 +191,13 @@ final class Qcow2Inspector implements FormatInspector {
                     "qcow2 sets unknown incompatible feature bits 0x" + Long.toHexString(unknown));
         }
         if ((incompatible & INCOMPAT_EXTL2) != 0) {
-            result.detail("extended-l2", true);
+            result.detail("extended_l2", true);
         }
         if ((compatible & COMPAT_LAZY_REFCOUNTS) != 0) {
-            result.detail("lazy-refcounts", true);
+            result.detail("lazy_refcounts", true);
         }
         if ((incompatible & INCOMPAT_DATA_FILE) != 0) {
-            result.detail("data-file-raw", (autoclear & AUTOCLEAR_DATA_FILE_RAW) != 0);
+            result.detail("data_file_raw", (autoclear & AUTOCLEAR_DATA_FILE_RAW) != 0);
         }
         int compression = COMPRESSION_ZLIB;
         // qcow2 spec: the compression type byte exists only when header_length covers it.
@@ -206,7 +206,7 @@ final class Qcow2Inspector implements FormatInspector {
         }
         boolean bitSet = (incompatible & INCOMPAT_COMPRESSION) != 0;
         if (compression == COMPRESSION_ZLIB || compression == COMPRESSION_ZSTD) {
-            result.detail("compression-type", compression == COMPRESSION_ZLIB ? "zlib" : "zstd");
+            result.detail("compression_type", compression == COMPRESSION_ZLIB ? "zlib" : "zstd");
             // block/qcow2.c: the feature bit is set exactly when the type is not zlib.
             if (bitSet != (compression != COMPRESSION_ZLIB)) {
                 throw new InspectionFailure(FindingCode.MALFORMED_HEADER, OFF_COMPRESSION_TYPE,
@@ -272,7 +272,7 @@ final class Qcow2Inspector implements FormatInspector {
                                 + ") points outside the image or sets reserved bits");
             }
         }
-        result.detail("l1-size", l1Size);
+        result.detail("l1_size", l1Size);
     }
 
     private static void checkRefcountTable(ByteBuffer header, long clusterSize, long fileSize) {
@@ -353,7 +353,7 @@ final class Qcow2Inspector implements FormatInspector {
             Bounds.requireWithin(data, length, end, FindingCode.MALFORMED_HEADER,
                     "qcow2 header extension 0x" + Long.toHexString(type));
             if (type == EXT_BACKING_FORMAT) {
-                result.detail("backing-format", readName(image, data, length, "qcow2 backing format"));
+                result.detail("backing_format", readName(image, data, length, "qcow2 backing format"));
             } else if (type == EXT_DATA_FILE) {
                 found.dataFileName = readName(image, data, length, "qcow2 data file name");
                 found.dataFileOffset = data;
@@ -362,7 +362,7 @@ final class Qcow2Inspector implements FormatInspector {
             } else if (type == EXT_FULL_DISK_ENCRYPTION) {
                 checkEncryptionExtension(image, data, length, fileSize);
             } else if (type == EXT_FEATURE_TABLE) {
-                result.detail("feature-name-table", true);
+                result.detail("feature_name_table", true);
             }
             // qcow2 spec: extension data is padded to a multiple of 8 bytes.
             offset = data + ((length + 7) & ~7L);

@@ -77,8 +77,8 @@ final class QedInspector implements FormatInspector {
         long headerClusters = Bounds.requireRange(Bounds.u32(header, OFF_HEADER_SIZE), 1, MAX_HEADER_CLUSTERS,
                 OFF_HEADER_SIZE, FindingCode.MALFORMED_HEADER, "QED header_size");
         long headerBytes = headerClusters * clusterSize;
-        result.detail("cluster-size", clusterSize);
-        result.detail("table-size", tableSize);
+        result.detail("cluster_size", clusterSize);
+        result.detail("table_size", tableSize);
 
         long features = header.getLong(OFF_FEATURES);
         long unknown = features & ~FEATURES_KNOWN;
@@ -87,16 +87,16 @@ final class QedInspector implements FormatInspector {
                     "QED sets unknown feature bits 0x" + Long.toHexString(unknown));
         }
         if ((features & FEATURE_NEED_CHECK) != 0) {
-            result.detail("needs-check", true);
+            result.detail("needs_check", true);
         }
         // qed spec: unknown compatible and autoclear features may be ignored; reported for information.
         long compat = header.getLong(OFF_COMPAT_FEATURES);
         long autoclear = header.getLong(OFF_AUTOCLEAR_FEATURES);
         if (compat != 0) {
-            result.detail("compat-features", "0x" + Long.toHexString(compat));
+            result.detail("compat_features", "0x" + Long.toHexString(compat));
         }
         if (autoclear != 0) {
-            result.detail("autoclear-features", "0x" + Long.toHexString(autoclear));
+            result.detail("autoclear_features", "0x" + Long.toHexString(autoclear));
         }
 
         long imageSize = Bounds.u64(header, OFF_IMAGE_SIZE, 0, FindingCode.MALFORMED_HEADER, "QED image_size");
@@ -126,7 +126,7 @@ final class QedInspector implements FormatInspector {
             ByteBuffer name = image.readExactly(nameOffset, (int) nameSize, "QED backing file name");
             backingName = new String(name.array(), name.arrayOffset(), (int) nameSize, StandardCharsets.UTF_8);
             if ((features & FEATURE_BACKING_FORMAT_NO_PROBE) != 0) {
-                result.detail("backing-format", "raw");
+                result.detail("backing_format", "raw");
             }
         }
 

@@ -152,7 +152,8 @@ final class StreamImageBytes implements ImageBytes {
         }
         if (registered + length > budget) {
             throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
-                    "inspection would keep more than its budget of " + budget + " bytes of the stream");
+                    "inspection would keep more than its budget of " + budget
+                            + " bytes of the stream (policy read_budget)");
         }
         registered += length;
         regions.add(new Region(offset, length));

@@ -19,14 +19,16 @@ import java.util.OptionalLong;
  * @param variant        sub-type of the detected format (qcow2 {@code v3}, vmdk createType, ...)
  * @param virtualSize    guest-visible size in bytes, when known
  * @param findings       rejections and warnings, in the order found
- * @param details        further facts the inspector reported (cluster size, partition table, ...)
+ * @param details        further facts the inspector reported (cluster size, partition table, ...):
+ *                       snake_case keys; values are {@code Long}, {@code Boolean} or sanitized
+ *                       {@code String}
  * @param bytesRead      how many bytes inspection read from the image
  * @param references     everything outside the image that it points at (backing files, data
  *                       files, extents), whether or not the policy allowed it; never opened
  */
 public record ValidationReport(String image, Verdict verdict, Optional<DiskFormat> declaredFormat,
         Optional<DiskFormat> detectedFormat, Optional<String> variant, OptionalLong virtualSize,
-        List<Finding> findings, Map<String, String> details, long bytesRead, List<ExternalReference> references) {
+        List<Finding> findings, Map<String, Object> details, long bytesRead, List<ExternalReference> references) {
 
     public ValidationReport {
         Objects.requireNonNull(image, "image");

@@ -141,13 +141,13 @@ final class VdiInspector implements FormatInspector {
 
         String link = uuid(h, UUID_LINK);
         String parent = uuid(h, UUID_PARENT);
-        result.variant(variant(type)).detail("blockSize", blockSize).detail("blocks", blocks)
-                .detail("allocatedBlocks", allocated).detail("flags", Bounds.u32(h, IMAGE_FLAGS))
+        result.variant(variant(type)).detail("block_size", blockSize).detail("blocks", blocks)
+                .detail("allocated_blocks", allocated).detail("flags", Bounds.u32(h, IMAGE_FLAGS))
                 .detail("uuid", uuid(h, UUID_IMAGE));
         if (type == TYPE_DIFF || type == TYPE_UNDO || !isNil(link) || !isNil(parent)) {
             // The link UUID is the parent image's own UUID; the parent UUID is its modification id.
             String target = !isNil(link) ? link : !isNil(parent) ? parent : "unknown parent";
-            result.detail("linkUuid", link).detail("parentUuid", parent)
+            result.detail("link_uuid", link).detail("parent_uuid", parent)
                     .reference(ExternalReference.Kind.BACKING, FindingCode.VDI_DIFFERENCING, target,
                             !isNil(link) ? UUID_LINK : UUID_PARENT);
         }

@@ -125,10 +125,10 @@ final class VmdkInspector implements FormatInspector {
             }
             headerOffset = end - FOOTER_BYTES + SECTOR;
             header = footerHeader(image, end - FOOTER_BYTES);
-            result.detail("footer", headerOffset);
+            result.detail("footer_offset", headerOffset);
         }
         long capacity = checkSparseHeader(header, headerOffset, size);
-        result.detail("version", header.version()).detail("grainSize", header.grainSize() * SECTOR)
+        result.detail("version", header.version()).detail("grain_size", header.grainSize() * SECTOR)
                 .detail("compressed", header.compressed());
 
         VmdkDescriptor descriptor = embeddedDescriptor(image, header, headerOffset, size);
@@ -256,7 +256,7 @@ final class VmdkInspector implements FormatInspector {
                     "embedded descriptor text runs past its declared size; qemu would read on");
         }
         VmdkDescriptor descriptor = VmdkDescriptorParser.parse(region, base);
-        result.detail("zeroCapacityDescriptor", true);
+        result.detail("zero_capacity_descriptor", true);
         describeDescriptorFile(descriptor, base, result);
         Map<String, Long> parents = new LinkedHashMap<>();
         collectParents(descriptor, base, parents);
@@ -335,7 +335,7 @@ final class VmdkInspector implements FormatInspector {
                 "COWD grain directory entries");
         requireTable(Bounds.u32(h, COWD_GD_OFFSET), entries, COWD_GD_OFFSET, size, "COWD grain directory");
         result.variant(VMFS_SPARSE).detail("version", Bounds.u32(h, COWD_VERSION))
-                .detail("grainSize", grain * SECTOR)
+                .detail("grain_size", grain * SECTOR)
                 .virtualSize(Bounds.u32(h, COWD_NUM_SECTORS) * SECTOR).matched();
     }
 

@@ -35,7 +35,7 @@ class IsoInspectorTest {
         assertThat(inspection.findings()).isEmpty();
         assertThat(inspection.virtualSize()).hasValue(image.length);
         assertThat(inspection.details()).containsEntry("volume_id", "TESTVOL")
-                .containsEntry("volume_space_bytes", String.valueOf(24L * SECTOR));
+                .containsEntry("volume_space_bytes", 24L * SECTOR);
     }
 
     @Test
@@ -140,7 +140,7 @@ class IsoInspectorTest {
         Inspection inspection = InspectorHarness.inspect(inspector, image);
 
         assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
-        assertThat(inspection.details()).containsEntry("volume_space_bytes", String.valueOf(0xFFFFFFFFL * SECTOR));
+        assertThat(inspection.details()).containsEntry("volume_space_bytes", 0xFFFFFFFFL * SECTOR);
         assertThat(inspection.findings()).singleElement().extracting(Finding::code).isEqualTo(FindingCode.TRUNCATED);
     }
 

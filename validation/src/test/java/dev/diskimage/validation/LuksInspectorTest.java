@@ -98,7 +98,7 @@ class LuksInspectorTest {
         assertThat(result.variant()).hasValue("luks1");
         assertThat(result.virtualSize()).hasValue(10 * MIB);
         assertThat(result.details()).containsEntry("cipher", "aes-xts-plain64").containsEntry("hash", "sha256")
-                .containsEntry("active-key-slots", "1");
+                .containsEntry("active_key_slots", 1L);
     }
 
     @Test
@@ -109,8 +109,8 @@ class LuksInspectorTest {
         assertThat(result.findings()).isEmpty();
         assertThat(result.variant()).hasValue("luks2");
         assertThat(result.virtualSize()).hasValue(8192L);
-        assertThat(result.details()).containsEntry("checksum-verified", "true")
-                .containsEntry("payload-offset", String.valueOf(DATA_OFFSET));
+        assertThat(result.details()).containsEntry("checksum_verified", true)
+                .containsEntry("payload_offset", (long) DATA_OFFSET);
     }
 
     @Test

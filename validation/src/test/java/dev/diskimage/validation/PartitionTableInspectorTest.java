@@ -34,7 +34,7 @@ class PartitionTableInspectorTest {
         assertThat(inspection.variant()).contains("mbr");
         assertThat(inspection.virtualSize()).hasValue(image.length);
         assertThat(inspection.findings()).isEmpty();
-        assertThat(inspection.details()).containsEntry("mbr_partitions", "1");
+        assertThat(inspection.details()).containsEntry("mbr_partitions", 1L);
     }
 
     @ParameterizedTest
@@ -48,8 +48,8 @@ class PartitionTableInspectorTest {
         assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
         assertThat(inspection.variant()).contains("gpt");
         assertThat(inspection.findings()).isEmpty();
-        assertThat(inspection.details()).containsEntry("gpt_partitions", "2")
-                .containsEntry("gpt_sector_size", String.valueOf(sectorSize));
+        assertThat(inspection.details()).containsEntry("gpt_partitions", 2L)
+                .containsEntry("gpt_sector_size", (long) sectorSize);
     }
 
     @Test

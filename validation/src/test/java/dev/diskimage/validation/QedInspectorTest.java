@@ -55,7 +55,7 @@ class QedInspectorTest {
         assertThat(result.findings()).isEmpty();
         assertThat(result.references()).isEmpty();
         assertThat(result.virtualSize()).hasValue(GIB);
-        assertThat(result.details()).containsEntry("cluster-size", "65536").containsEntry("table-size", "4");
+        assertThat(result.details()).containsEntry("cluster_size", 65536L).containsEntry("table_size", 4L);
     }
 
     @Test
@@ -63,7 +63,7 @@ class QedInspectorTest {
         Inspection small = inspect(InspectorHarness.qemuImg(dir, "s.qed", "create", "-f", "qed", "-o",
                 "cluster_size=4096,table_size=16", "{}", "1G"));
         assertThat(small.level()).isEqualTo(MatchLevel.MATCH);
-        assertThat(small.details()).containsEntry("cluster-size", "4096");
+        assertThat(small.details()).containsEntry("cluster_size", 4096L);
         Inspection large = inspect(InspectorHarness.qemuImg(dir, "l.qed", "create", "-f", "qed", "-o",
                 "cluster_size=1M,table_size=2", "{}", "1G"));
         assertThat(large.level()).isEqualTo(MatchLevel.MATCH);
@@ -90,7 +90,7 @@ class QedInspectorTest {
                 "base.raw", "-F", "raw", "{}", "1G"));
         assertThat(result.references()).singleElement()
                 .satisfies(ref -> assertThat(ref.target()).isEqualTo("base.raw"));
-        assertThat(result.details()).containsEntry("backing-format", "raw");
+        assertThat(result.details()).containsEntry("backing_format", "raw");
     }
 
     @Test
@@ -103,7 +103,7 @@ class QedInspectorTest {
     void reportsNeedsCheckWithoutRejecting() throws Exception {
         Inspection result = InspectorHarness.inspect(inspector, patch64(plain(), 16, 1L << 1));
         assertThat(result.level()).isEqualTo(MatchLevel.MATCH);
-        assertThat(result.details()).containsEntry("needs-check", "true");
+        assertThat(result.details()).containsEntry("needs_check", true);
         assertThat(result.findings()).noneMatch(Finding::rejects);
     }
 

@@ -51,7 +51,7 @@ class VdiInspectorTest {
         assertThat(inspection.virtualSize()).hasValue(10 * MIB);
         assertThat(inspection.references()).isEmpty();
         assertThat(inspection.findings()).isEmpty();
-        assertThat(inspection.details()).containsEntry("blockSize", String.valueOf(MIB)).containsEntry("blocks", "10");
+        assertThat(inspection.details()).containsEntry("block_size", (long) MIB).containsEntry("blocks", 10L);
     }
 
     @Test
@@ -63,7 +63,7 @@ class VdiInspectorTest {
         assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
         assertThat(inspection.variant()).hasValue("fixed");
         assertThat(inspection.virtualSize()).hasValue(3 * MIB);
-        assertThat(inspection.details()).containsEntry("allocatedBlocks", "3");
+        assertThat(inspection.details()).containsEntry("allocated_blocks", 3L);
     }
 
     @Test
@@ -78,7 +78,7 @@ class VdiInspectorTest {
 
         assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
         assertThat(inspection.virtualSize()).hasValue(5 * MIB);
-        assertThat(inspection.details()).containsEntry("allocatedBlocks", "1");
+        assertThat(inspection.details()).containsEntry("allocated_blocks", 1L);
     }
 
     @Test

@@ -89,7 +89,7 @@ class VmdkInspectorTest {
         assertThat(inspection.variant()).hasValue("streamOptimized");
         assertThat(inspection.virtualSize()).hasValue(4 * MIB);
         assertThat(inspection.references()).isEmpty();
-        assertThat(inspection.details()).containsEntry("compressed", "true");
+        assertThat(inspection.details()).containsEntry("compressed", true);
     }
 
     @Test
@@ -104,7 +104,7 @@ class VmdkInspectorTest {
         assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
         assertThat(inspection.variant()).hasValue("streamOptimized");
         assertThat(inspection.virtualSize()).hasValue(4 * MIB);
-        assertThat(inspection.details()).containsEntry("footer", String.valueOf(Files.size(image) - 1024));
+        assertThat(inspection.details()).containsEntry("footer_offset", Files.size(image) - 1024);
         assertThat(shortReads.level()).isEqualTo(MatchLevel.MATCH);
     }
 
