@@ -1,10 +1,15 @@
 package dev.diskimage.cli;
 
 import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.ImageException;
+import dev.diskimage.core.QemuImg;
 import dev.diskimage.validation.ImagePolicy;
 import dev.diskimage.validation.ImageValidator;
-import dev.diskimage.validation.ValidationReport;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -14,6 +19,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,69 +28,105 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code image-check}: the pipeline step that validates images before anything else touches them.
- * Exit 0 when every file is accepted, 1 when at least one is rejected, 2 for usage or internal
- * errors. Files are checked in parallel within one JVM.
+ * Exit 0 when every file is accepted, 1 when at least one is refused, 2 for a usage or set-up
+ * error or any file that could not be inspected at all, so that a CI job tells an attack from a
+ * typo. Files are checked in parallel within one JVM; one file's failure never hides the others'
+ * reports.
  */
 @Command(name = "image-check", mixinStandardHelpOptions = true, version = "image-check 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
-        description = "Validates disk images with pure-Java format inspectors before qemu-img or a volume sees them.",
+        description = {"Validates disk images with pure-Java format inspectors before qemu-img or a volume sees them.",
+                "FILE '-' reads the image from standard input; named pipes are read as streams too."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every file accepted", "1:at least one file rejected", "2:usage or internal error"})
+        exitCodeList = {"0:every file accepted",
+                "1:at least one file refused (and every file could be inspected)",
+                "2:usage or set-up error, or a file that could not be inspected at all (missing, a directory,"
+                        + " unreadable, an unmatched glob); its JSON verdict is \"error\""})
 public final class ImageCheck implements Callable<Integer> {
     static final int ACCEPTED = 0;
     static final int REJECTED = 1;
     static final int ERROR = 2;
 
+    private static final String NAME = "image-check";
+
     @Option(names = "--format", paramLabel = "FMT",
-            description = "Declared format (qemu or Glance name: qcow2, raw, vmdk, vhd/vpc, vhdx, vdi, qed, luks, iso, ploop)."
-                    + " The bytes must be this format.")
+            description = "Declared format: ${sys:diskimage.formats}. The bytes must be this format.")
     private String format;
 
-    @Option(names = "--allow-backing-file", description = "Allow backing files and parent disks (data files and foreign"
-            + " extents are refused regardless).")
-    private boolean allowBackingFile;
+    @Option(names = "--allow-backing-file", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+            description = "Allow backing files and parent disks (data files and foreign extents are refused"
+                    + " regardless). =false overrides a policy file that allows them.")
+    private Boolean allowBackingFile;
 
     @Option(names = "--max-virtual-size", paramLabel = "SIZE",
             description = "Largest virtual size accepted: bytes or units (512M, 1G, 1TiB, 10GB). Default 1PiB.")
     private String maxVirtualSize;
 
+    @Option(names = "--min-virtual-size", paramLabel = "SIZE",
+            description = "Smallest virtual size accepted. Default 0: an empty file is a raw image of size 0"
+                    + " (accepted with a warning); 1 refuses it.")
+    private String minVirtualSize;
+
     @Option(names = "--vmdk-allowed-types", paramLabel = "a,b", split = ",",
             description = "Allowed VMDK createTypes. Default monolithicSparse,streamOptimized.")
     private List<String> vmdkAllowedTypes;
 
-    @Option(names = "--policy-file", paramLabel = "F", description = "JSON policy file; options given here override it.")
+    @Option(names = "--policy-file", paramLabel = "F",
+            description = "JSON policy file; options given here override it, in both directions.")
     private Path policyFile;
 
-    @Option(names = "--qemu-cross-check", description = "Also read accepted images with qemu-img info (-f, under"
-            + " process limits) and reject on any disagreement.")
-    private boolean qemuCrossCheck;
+    @Option(names = "--qemu-cross-check", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+            description = "Also read accepted images with qemu-img info (-f, under process limits) and refuse on"
+                    + " any disagreement. Needs files, not streams.")
+    private Boolean qemuCrossCheck;
 
     @Option(names = "--json", description = "One JSON object per file (one line each) instead of a table.")
     private boolean json;
 
-    @Parameters(paramLabel = "FILE", arity = "1..*", description = "Images to check.")
-    private List<Path> files;
+    @Option(names = {"-q", "--quiet"}, description = "Print nothing; the exit code is the answer.")
+    private boolean quiet;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log what the library does (debug level, on stderr).")
+    private boolean verbose;
+
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "Images to check ('-' for standard input).")
+    private List<String> files;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    private InputStream stdin = System.in;
+
     /** Runs the command and exits the JVM with its exit code. */
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter out = new PrintWriter(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        System.exit(run(args, System.in, out, err));
     }
 
-    /** Runs the command with the given output streams; returns the exit code. */
-    static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine commandLine = new CommandLine(new ImageCheck());
+    /** Runs the command with the given streams; returns the exit code. */
+    static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err) {
+        Logging.quietByDefault();
+        System.setProperty("diskimage.formats", DiskFormat.knownNames());
+        ImageCheck command = new ImageCheck();
+        command.stdin = in;
+        CommandLine commandLine = new CommandLine(command);
+        // File names are data: "@list" is a file to check, never a list of arguments.
+        commandLine.setExpandAtFiles(false);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((exception, line, parsed) -> {
-            err.println("image-check: " + exception.getMessage());
+            log().debug("internal error", exception);
+            err.println(NAME + ": internal error: " + describe(exception));
             return ERROR;
         });
         commandLine.setParameterExceptionHandler((exception, params) -> {
-            err.println("image-check: " + exception.getMessage());
-            exception.getCommandLine().usage(err);
+            err.println(NAME + ": " + exception.getMessage());
+            if (exception instanceof CommandLine.UnmatchedArgumentException unmatched
+                    && !unmatched.getSuggestions().isEmpty()) {
+                err.println("Did you mean: " + String.join(", ", unmatched.getSuggestions()) + "?");
+            }
+            err.println("Try '" + NAME + " --help' for more information.");
             return ERROR;
         });
         return commandLine.execute(args);
@@ -91,6 +134,9 @@ public final class ImageCheck implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (verbose) {
+            Logging.enableDebug();
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ImagePolicy policy;
@@ -99,57 +145,113 @@ public final class ImageCheck implements Callable<Integer> {
             policy = policy();
             declared = format == null ? null : DiskFormat.fromName(format);
         } catch (IllegalArgumentException e) {
-            err.println("image-check: " + e.getMessage());
+            err.println(NAME + ": " + e.getMessage());
             return ERROR;
         }
-        ImageValidator validator = ImageValidator.of(policy);
-        List<ValidationReport> reports = validateAll(validator, declared);
-        if (json) {
-            reports.forEach(report -> out.println(ReportJson.render(report)));
-        } else {
-            out.print(ReportTable.render(reports));
+        ImageValidator validator;
+        try {
+            validator = validator(policy);
+        } catch (IllegalArgumentException | ImageException e) {
+            err.println(NAME + ": " + e.getMessage());
+            return ERROR;
         }
-        out.flush();
-        return reports.stream().allMatch(ValidationReport::accepted) ? ACCEPTED : REJECTED;
+        List<CheckOutcome> outcomes = checkAll(new ImageInput(validator, declared, stdin));
+        if (!quiet) {
+            if (json) {
+                outcomes.forEach(outcome -> out.println(ReportJson.render(outcome)));
+            } else {
+                out.print(ReportTable.render(outcomes));
+            }
+        }
+        if (out.checkError()) {
+            err.println(NAME + ": cannot write the report to standard output");
+            return ERROR;
+        }
+        return exitCode(outcomes);
+    }
+
+    static int exitCode(List<CheckOutcome> outcomes) {
+        if (outcomes.stream().anyMatch(o -> o.status() == CheckOutcome.Status.ERROR)) {
+            return ERROR;
+        }
+        return outcomes.stream().allMatch(o -> o.status() == CheckOutcome.Status.ACCEPT) ? ACCEPTED : REJECTED;
+    }
+
+    /** The validator, with a usable qemu-img found up front when the policy cross-checks. */
+    private ImageValidator validator(ImagePolicy policy) {
+        if (!policy.qemuCrossCheck()) {
+            return ImageValidator.of(policy);
+        }
+        if (files.stream().anyMatch(ImageInput::isStream)) {
+            throw new IllegalArgumentException("--qemu-cross-check needs files: qemu-img cannot re-read standard"
+                    + " input or a pipe");
+        }
+        return ImageValidator.of(policy, QemuImg.system());
     }
 
     private ImagePolicy policy() {
+        if (files.stream().filter(ImageInput.STDIN::equals).count() > 1) {
+            throw new IllegalArgumentException("standard input ('-') can be checked only once per run");
+        }
         ImagePolicy policy = policyFile == null ? ImagePolicy.defaults() : PolicyFile.read(policyFile);
-        if (allowBackingFile) {
-            policy = policy.withAllowBackingFiles(true);
+        if (allowBackingFile != null) {
+            policy = policy.withAllowBackingFiles(allowBackingFile);
         }
         if (maxVirtualSize != null) {
             policy = policy.withMaxVirtualSize(SizeParser.parse(maxVirtualSize));
         }
+        if (minVirtualSize != null) {
+            policy = policy.withMinVirtualSize(SizeParser.parse(minVirtualSize));
+        }
         if (vmdkAllowedTypes != null) {
             policy = policy.withVmdkAllowedTypes(new LinkedHashSet<>(vmdkAllowedTypes));
         }
-        if (qemuCrossCheck) {
-            policy = policy.withQemuCrossCheck(true);
+        if (qemuCrossCheck != null) {
+            policy = policy.withQemuCrossCheck(qemuCrossCheck);
         }
         return policy;
     }
 
-    private List<ValidationReport> validateAll(ImageValidator validator, DiskFormat declared)
-            throws InterruptedException {
+    private List<CheckOutcome> checkAll(ImageInput input) throws InterruptedException {
         int threads = Math.max(1, Math.min(files.size(), Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<Future<ValidationReport>> futures = new ArrayList<>(files.size());
-            for (Path file : files) {
-                futures.add(pool.submit(() -> validator.validate(file, declared)));
+            List<Future<CheckOutcome>> futures = new ArrayList<>(files.size());
+            for (String file : files) {
+                futures.add(pool.submit(() -> input.check(file)));
             }
-            List<ValidationReport> reports = new ArrayList<>(files.size());
-            for (Future<ValidationReport> future : futures) {
-                try {
-                    reports.add(future.get());
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("internal error: " + e.getCause(), e.getCause());
-                }
+            List<CheckOutcome> outcomes = new ArrayList<>(files.size());
+            for (int i = 0; i < futures.size(); i++) {
+                outcomes.add(outcome(files.get(i), futures.get(i)));
             }
-            return reports;
+            return outcomes;
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** One file's outcome; its failure (a set-up error, a bug) becomes its own error line. */
+    private static CheckOutcome outcome(String file, Future<CheckOutcome> future) throws InterruptedException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            log().debug("checking {} failed", file, e.getCause());
+            return CheckOutcome.failed(file, describe(e.getCause()));
+        }
+    }
+
+    /** Created on first use, so that {@code --verbose} is in force before the logging backend starts. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(ImageCheck.class);
+    }
+
+    /** A one-line reason for an unexpected failure, without Java class names where we know better. */
+    private static String describe(Throwable failure) {
+        if (failure instanceof ImageException || failure instanceof IllegalArgumentException) {
+            return failure.getMessage();
+        }
+        String message = failure.getMessage();
+        return message == null ? "unexpected failure (run with --verbose for details)"
+                : message + " (run with --verbose for details)";
     }
 }

@@ -1,9 +1,10 @@
 package dev.diskimage.cli;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.IoErrorText;
+import dev.diskimage.core.StrictJson;
 import dev.diskimage.validation.ImagePolicy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,12 +18,13 @@ import java.util.Set;
  * repository. Keys (all optional; absent keys keep the safe default):
  * {@code allowed_formats} (array of qemu or Glance names), {@code vmdk_allowed_types} (array),
  * {@code allow_backing_files} (boolean), {@code max_virtual_size} (number of bytes or a size
- * string like {@code "1TiB"}), {@code qemu_cross_check} (boolean), {@code read_budget} (size).
- * Unknown keys are an error, so a typo never silently weakens a policy.
+ * string like {@code "1TiB"}), {@code min_virtual_size} (size), {@code qemu_cross_check}
+ * (boolean), {@code read_budget} (size). Unknown keys are an error, so a typo never silently
+ * weakens a policy, and so is a key given twice, since JSON readers disagree on which copy wins.
  */
 final class PolicyFile {
     private static final Set<String> KEYS = Set.of("allowed_formats", "vmdk_allowed_types", "allow_backing_files",
-            "max_virtual_size", "qemu_cross_check", "read_budget");
+            "max_virtual_size", "min_virtual_size", "qemu_cross_check", "read_budget");
     private static final long MAX_FILE_SIZE = 1 << 20;
 
     private PolicyFile() {
@@ -37,9 +39,12 @@ final class PolicyFile {
             if (Files.size(file) > MAX_FILE_SIZE) {
                 throw new IllegalArgumentException("policy file " + file + " is larger than 1 MiB");
             }
-            root = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(file.toFile());
+            root = StrictJson.mapper().readTree(Files.readAllBytes(file));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("policy file " + file + " is not valid JSON: " + StrictJson.describe(e),
+                    e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read policy file " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read policy file " + file + ": " + IoErrorText.describe(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("policy file " + file + " must hold a JSON object");
@@ -54,7 +59,12 @@ final class PolicyFile {
         if (root.has("allowed_formats")) {
             Set<DiskFormat> formats = EnumSet.noneOf(DiskFormat.class);
             for (String name : strings(file, root, "allowed_formats")) {
-                formats.add(DiskFormat.fromName(name));
+                try {
+                    formats.add(DiskFormat.fromName(name));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("policy file " + file + ": 'allowed_formats': " + e.getMessage(),
+                            e);
+                }
             }
             policy = policy.withAllowedFormats(formats);
         }
@@ -66,6 +76,9 @@ final class PolicyFile {
         }
         if (root.has("max_virtual_size")) {
             policy = policy.withMaxVirtualSize(size(file, root, "max_virtual_size"));
+        }
+        if (root.has("min_virtual_size")) {
+            policy = policy.withMinVirtualSize(size(file, root, "min_virtual_size"));
         }
         if (root.has("qemu_cross_check")) {
             policy = policy.withQemuCrossCheck(bool(file, root, "qemu_cross_check"));
@@ -105,7 +118,11 @@ final class PolicyFile {
             return node.asLong();
         }
         if (node.isTextual()) {
-            return SizeParser.parse(node.asText());
+            try {
+                return SizeParser.parse(node.asText());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("policy file " + file + ": '" + key + "': " + e.getMessage(), e);
+            }
         }
         throw new IllegalArgumentException("policy file " + file + ": '" + key
                 + "' must be a non-negative number of bytes or a size like \"1TiB\"");

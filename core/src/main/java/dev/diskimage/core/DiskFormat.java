@@ -72,7 +72,26 @@ public enum DiskFormat {
                 return format;
             }
         }
-        throw new IllegalArgumentException("unknown disk format '" + name + "'");
+        throw new IllegalArgumentException("unknown disk format '" + UntrustedText.sanitize(name, 100) + "' (known: "
+                + knownNames() + ")");
+    }
+
+    /**
+     * Every name {@link #fromName} accepts, for messages and help texts: Glance names, with the
+     * qemu name in parentheses where it differs ({@code vhd (vpc)}).
+     */
+    public static String knownNames() {
+        StringBuilder names = new StringBuilder();
+        for (DiskFormat format : values()) {
+            if (names.length() > 0) {
+                names.append(", ");
+            }
+            names.append(format.glanceName);
+            if (format != ISO && !format.qemuName.equals(format.glanceName)) {
+                names.append(" (").append(format.qemuName).append(')');
+            }
+        }
+        return names.toString();
     }
 
     /**

@@ -14,11 +14,13 @@ public enum FindingCode {
     FORMAT_NOT_ALLOWED,
     /** The virtual size exceeds the policy's maximum. */
     VIRTUAL_SIZE_TOO_BIG,
+    /** The virtual size is below the policy's minimum (an empty file when the policy sets one). */
+    VIRTUAL_SIZE_TOO_SMALL,
     /** The file ends before a structure its header promises. */
     TRUNCATED,
     /** A header field holds a value the format does not allow. */
     MALFORMED_HEADER,
-    /** The file is empty. */
+    /** The file is empty: a raw image of size 0 to qemu, reported as a warning. */
     EMPTY_FILE,
     /** The path is not a regular file (directory, device, fifo, socket). */
     NOT_A_REGULAR_FILE,

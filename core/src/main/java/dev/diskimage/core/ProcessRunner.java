@@ -82,7 +82,8 @@ public final class ProcessRunner {
             exitCode = e.getExitValue();
             LOG.debug("output pumps of {} did not stop cleanly", command.get(0), e);
         } catch (IOException e) {
-            throw new ImageException("cannot run " + command + ": " + e.getMessage(), e);
+            // Commons Exec reports a program that cannot be started (missing, not executable) here.
+            throw new ProgramUnavailableException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
         } finally {
             stdout.close();
         }

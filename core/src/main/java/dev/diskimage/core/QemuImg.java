@@ -58,7 +58,7 @@ public final class QemuImg {
     /**
      * The {@code qemu-img} found on the PATH.
      *
-     * @throws ImageException if no executable {@code qemu-img} is on the PATH
+     * @throws ProgramUnavailableException if no executable {@code qemu-img} is on the PATH
      */
     public static QemuImg system() {
         String path = System.getenv("PATH");
@@ -73,7 +73,7 @@ public final class QemuImg {
                 }
             }
         }
-        throw new ImageException(PROGRAM + " is not on the PATH (" + path + ")");
+        throw new ProgramUnavailableException(PROGRAM + " is not on the PATH; install qemu-utils");
     }
 
     /** A {@code qemu-img} at a configured location. Nothing runs until a verb is called. */

@@ -64,11 +64,32 @@ class ImageCheckEndToEndIT {
     }
 
     static Run imageCheck(List<String> args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/image-check").toString()));
+        return imageCheck(args, builder -> { });
+    }
+
+    /** Runs the launcher with {@code setUp} applied to the process first (directory, redirects, PATH). */
+    static Run imageCheck(List<String> args, java.util.function.Consumer<ProcessBuilder> setUp)
+            throws IOException, InterruptedException {
+        return launch(ROOT.resolve("bin/image-check"), args, setUp);
+    }
+
+    static Run launch(Path launcher, List<String> args, java.util.function.Consumer<ProcessBuilder> setUp)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
         command.addAll(args);
-        Process process = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        setUp.accept(builder);
+        Process process = builder.start();
+        java.util.concurrent.CompletableFuture<byte[]> errFuture = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return process.getErrorStream().readAllBytes();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
         byte[] out = process.getInputStream().readAllBytes();
-        byte[] err = process.getErrorStream().readAllBytes();
+        byte[] err = errFuture.join();
         assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8),
                 new String(err, StandardCharsets.UTF_8));
@@ -196,5 +217,92 @@ class ImageCheckEndToEndIT {
     void usageErrorsExitTwo() throws IOException, InterruptedException {
         assertThat(imageCheck(List.of()).exit()).isEqualTo(2);
         assertThat(imageCheck(List.of("--format", "floppy", IMAGES.get("disk.raw").toString())).exit()).isEqualTo(2);
+    }
+
+    @Test
+    void readsAnImageFromStandardInput() throws IOException, InterruptedException {
+        Run good = imageCheck(List.of("--json", "--format", "qcow2", "-"),
+                builder -> builder.redirectInput(IMAGES.get("good.qcow2").toFile()));
+        Run evil = imageCheck(List.of("--json", "-"),
+                builder -> builder.redirectInput(IMAGES.get("evil-backing.qcow2").toFile()));
+
+        assertThat(good.exit()).as(good.err()).isZero();
+        assertThat(good.byFile().get("-").get("format").asText()).isEqualTo("qcow2");
+        assertThat(evil.exit()).isEqualTo(1);
+        assertThat(evil.byFile().get("-").get("references").get(0).get("name").asText()).isEqualTo("/etc/hostname");
+    }
+
+    @Test
+    void aFileNamedLikeAnArgumentFileIsInspectedItself() throws IOException, InterruptedException {
+        Path work = Files.createDirectories(dir.resolve("at-files"));
+        Files.copy(IMAGES.get("evil-backing.qcow2"), work.resolve("@list.qcow2"));
+        Files.writeString(work.resolve("list.qcow2"), IMAGES.get("disk.raw") + "\n");
+
+        Run run = imageCheck(List.of("--json", "@list.qcow2"), builder -> builder.directory(work.toFile()));
+        Run afterDashes = imageCheck(List.of("--json", "--", "@list.qcow2"), builder -> builder.directory(work.toFile()));
+
+        assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(1);
+        assertThat(run.byFile()).containsOnlyKeys("@list.qcow2");
+        assertThat(run.byFile().get("@list.qcow2").get("verdict").asText()).isEqualTo("reject");
+        assertThat(afterDashes.exit()).isEqualTo(1);
+        assertThat(afterDashes.byFile()).containsOnlyKeys("@list.qcow2");
+    }
+
+    @Test
+    void aWriteErrorOnStandardOutputExitsTwo() throws IOException, InterruptedException {
+        Run run = imageCheck(List.of(IMAGES.get("good.qcow2").toString()),
+                builder -> builder.redirectOutput(new java.io.File("/dev/full")));
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("cannot write the report");
+    }
+
+    @Test
+    void theLauncherWorksFromAnyDirectoryAndThroughASymlink() throws IOException, InterruptedException {
+        Path links = Files.createDirectories(dir.resolve("links"));
+        Path link = Files.createSymbolicLink(links.resolve("image-check"), ROOT.resolve("bin/image-check"));
+
+        Run run = launch(link, List.of("--json", IMAGES.get("good.qcow2").toString()),
+                builder -> builder.directory(links.toFile()));
+
+        assertThat(run.exit()).as(run.err()).isZero();
+    }
+
+    @Test
+    void aMissingQemuImgIsASetUpErrorNotAVerdict() throws IOException, InterruptedException {
+        Path bin = Files.createDirectories(dir.resolve("bin-without-qemu"));
+        for (String tool : List.of("sh", "readlink", "dirname", "ls", "grep", "head", "java")) {
+            Path real = whichTool(tool);
+            Files.createSymbolicLink(bin.resolve(tool), real);
+        }
+
+        Run run = imageCheck(List.of("--json", "--qemu-cross-check", IMAGES.get("good.qcow2").toString()),
+                builder -> builder.environment().put("PATH", bin.toString()));
+
+        assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(2);
+        assertThat(run.err()).contains("qemu-img").doesNotContain("Exception");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void verboseShowsTheLibraryLogOnStandardError() throws IOException, InterruptedException {
+        Run quiet = imageCheck(List.of(IMAGES.get("good.qcow2").toString()));
+        Run verbose = imageCheck(List.of("--verbose", IMAGES.get("good.qcow2").toString()));
+
+        assertThat(quiet.err()).isEmpty();
+        assertThat(verbose.exit()).isZero();
+        assertThat(verbose.err()).contains("DEBUG", "good.qcow2");
+    }
+
+    private static Path whichTool(String tool) {
+        for (String entry : System.getenv("PATH").split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(entry, tool);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toAbsolutePath();
+            }
+        }
+        Path javaHome = Path.of(System.getProperty("java.home"), "bin", tool);
+        assertThat(javaHome).as(tool + " on the PATH").isExecutable();
+        return javaHome;
     }
 }

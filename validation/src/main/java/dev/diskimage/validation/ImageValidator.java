@@ -4,11 +4,11 @@ import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.Finding;
 import dev.diskimage.core.FindingCode;
 import dev.diskimage.core.ImageUnacceptableException;
+import dev.diskimage.core.IoErrorText;
 import dev.diskimage.core.QemuImg;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -91,8 +91,9 @@ public final class ImageValidator {
      * Validates {@code image}, which the caller declares to be {@code declared} (may be null when
      * nothing is declared). Never throws for a bad image: every problem becomes a finding.
      *
-     * @throws dev.diskimage.core.ImageException only when the policy asks for a qemu-img
-     *         cross-check and no usable qemu-img can be found (a set-up error, not a verdict)
+     * @throws dev.diskimage.core.ProgramUnavailableException only when the policy asks for a
+     *         qemu-img cross-check and qemu-img (or prlimit) cannot be found or started: a set-up
+     *         error, not a verdict on the image
      */
     public ValidationReport validate(Path image, DiskFormat declared) {
         Optional<DiskFormat> claim = Optional.ofNullable(declared);
@@ -100,10 +101,8 @@ public final class ImageValidator {
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(image, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            return unreadable(name, claim, FindingCode.UNREADABLE, "no such file");
         } catch (IOException e) {
-            return unreadable(name, claim, FindingCode.UNREADABLE, "cannot read attributes: " + e.getMessage());
+            return unreadable(name, claim, FindingCode.UNREADABLE, IoErrorText.describe(e));
         }
         if (!attributes.isRegularFile()) {
             return unreadable(name, claim, FindingCode.NOT_A_REGULAR_FILE,
@@ -111,13 +110,10 @@ public final class ImageValidator {
         }
         try (SeekableByteChannel channel = Files.newByteChannel(image, StandardOpenOption.READ)) {
             long size = channel.size();
-            if (size == 0) {
-                return unreadable(name, claim, FindingCode.EMPTY_FILE, "the file is empty");
-            }
             ValidationReport report = validate(name, new FileImageBytes(channel, size, policy.readBudget()), claim);
             return policy.qemuCrossCheck() && report.accepted() ? crossChecked(image, report) : report;
         } catch (IOException e) {
-            return unreadable(name, claim, FindingCode.UNREADABLE, "cannot open: " + e.getMessage());
+            return unreadable(name, claim, FindingCode.UNREADABLE, IoErrorText.describe(e));
         }
     }
 
@@ -153,6 +149,10 @@ public final class ImageValidator {
         OptionalLong virtualSize = chosen.map(Inspection::virtualSize)
                 .orElse(detection.format().isPresent() ? OptionalLong.of(bytes.size()) : OptionalLong.empty());
         List<Finding> findings = new ArrayList<>(detection.findings());
+        if (bytes.size() == 0) {
+            // qemu reads a zero-length file as a valid raw image of size 0; only a policy minimum refuses it.
+            findings.add(Finding.warn(FindingCode.EMPTY_FILE, Finding.NO_OFFSET, "the image is empty (0 bytes)"));
+        }
         findings.addAll(policyCheck.check(detection, declared, virtualSize));
         ValidationReport report = new ValidationReport(name, verdictOf(findings), declared, detection.format(),
                 chosen.flatMap(Inspection::variant), virtualSize, findings, detection.details(), bytes.bytesRead(),

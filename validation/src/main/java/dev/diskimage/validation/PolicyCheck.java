@@ -10,7 +10,7 @@ import java.util.OptionalLong;
 
 /**
  * Applies an {@link ImagePolicy} to a detection: declared against detected format, allowed
- * formats, VMDK createTypes, references outside the image, and the virtual size ceiling.
+ * formats, VMDK createTypes, references outside the image, and the virtual size bounds.
  */
 final class PolicyCheck {
     private final ImagePolicy policy;
@@ -39,6 +39,10 @@ final class PolicyCheck {
             if (size > policy.maxVirtualSize()) {
                 findings.add(Finding.reject(FindingCode.VIRTUAL_SIZE_TOO_BIG, Finding.NO_OFFSET,
                         "virtual size " + size + " bytes exceeds the policy's maximum of " + policy.maxVirtualSize()));
+            }
+            if (size < policy.minVirtualSize()) {
+                findings.add(Finding.reject(FindingCode.VIRTUAL_SIZE_TOO_SMALL, Finding.NO_OFFSET,
+                        "virtual size " + size + " bytes is below the policy's minimum of " + policy.minVirtualSize()));
             }
         });
         return findings;

@@ -4,6 +4,7 @@ import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.Finding;
 import dev.diskimage.core.FindingCode;
 import dev.diskimage.core.ImageException;
+import dev.diskimage.core.ProgramUnavailableException;
 import dev.diskimage.core.QemuImg;
 import dev.diskimage.core.QemuImgFormatSpecific;
 import dev.diskimage.core.QemuImgInfo;
@@ -29,6 +30,9 @@ final class QemuCrossCheck {
         QemuImgInfo info;
         try {
             info = qemu.info(image, detected);
+        } catch (ProgramUnavailableException setUpError) {
+            // No qemu-img (or prlimit) to ask is the caller's set-up problem, not the image's.
+            throw setUpError;
         } catch (ImageException e) {
             return List.of(Finding.reject(FindingCode.QEMU_FAILED, Finding.NO_OFFSET,
                     "qemu-img info -f " + detected.qemuName() + " failed under process limits: " + e.getMessage()));

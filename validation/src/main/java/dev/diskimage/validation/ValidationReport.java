@@ -2,6 +2,7 @@ package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.Finding;
+import dev.diskimage.core.FindingCode;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,6 +50,17 @@ public record ValidationReport(String image, Verdict verdict, Optional<DiskForma
     /** Whether the image was accepted. */
     public boolean accepted() {
         return verdict == Verdict.ACCEPT;
+    }
+
+    /**
+     * Whether the image could not be inspected at all (missing, not a regular file, unreadable):
+     * a problem with the path or the system rather than a verdict on the bytes. Such a report is
+     * always {@link Verdict#REJECT}; callers that distinguish attacks from typos (a CI step) treat
+     * it as an error.
+     */
+    public boolean uninspectable() {
+        return findings.stream().anyMatch(f -> f.rejects()
+                && (f.code() == FindingCode.UNREADABLE || f.code() == FindingCode.NOT_A_REGULAR_FILE));
     }
 
     /** Only the findings that reject the image. */

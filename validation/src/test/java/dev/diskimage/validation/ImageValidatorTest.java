@@ -150,11 +150,45 @@ class ImageValidatorTest {
     }
 
     @Test
-    void refusesEmptyAndMissingFiles() throws IOException {
+    void anEmptyFileIsRawOfSizeZeroWithAWarningUnlessThePolicySetsAMinimum() throws IOException {
         Path empty = Files.createFile(dir.resolve("empty"));
 
-        assertThat(rejections(defaults.validate(empty))).containsExactly(FindingCode.EMPTY_FILE);
-        assertThat(rejections(defaults.validate(dir.resolve("missing")))).containsExactly(FindingCode.UNREADABLE);
+        ValidationReport report = defaults.validate(empty);
+        ValidationReport declaredRaw = defaults.validate(empty, DiskFormat.RAW);
+        ValidationReport withMinimum = ImageValidator.of(ImagePolicy.defaults().withMinVirtualSize(1)).validate(empty);
+        ValidationReport streamed = defaults.inspecting(java.io.InputStream.nullInputStream(), "empty", null)
+                .drainAndReport();
+
+        assertThat(report.accepted()).isTrue();
+        assertThat(report.detectedFormat()).contains(DiskFormat.RAW);
+        assertThat(report.virtualSize()).hasValue(0);
+        assertThat(report.findings()).extracting(Finding::code).containsExactly(FindingCode.EMPTY_FILE);
+        assertThat(declaredRaw.accepted()).isTrue();
+        assertThat(rejections(defaults.validate(empty, DiskFormat.QCOW2))).containsExactly(FindingCode.FORMAT_MISMATCH);
+        assertThat(rejections(withMinimum)).containsExactly(FindingCode.VIRTUAL_SIZE_TOO_SMALL);
+        assertThat(streamed.accepted()).isTrue();
+        assertThat(streamed.findings()).extracting(Finding::code).containsExactly(FindingCode.EMPTY_FILE);
+    }
+
+    @Test
+    void aMissingFileCannotBeInspectedAndSaysSo() {
+        ValidationReport report = defaults.validate(dir.resolve("missing"));
+
+        assertThat(rejections(report)).containsExactly(FindingCode.UNREADABLE);
+        assertThat(report.uninspectable()).isTrue();
+        assertThat(report.rejections().get(0).message()).endsWith("missing: no such file");
+        assertThat(defaults.validate(raw).uninspectable()).isFalse();
+        assertThat(defaults.validate(flatVmdk).uninspectable()).isFalse();
+    }
+
+    @Test
+    void aQemuImgThatCannotBeStartedIsASetUpErrorNotAVerdict() {
+        ImageValidator crossChecking = ImageValidator.of(ImagePolicy.defaults().withQemuCrossCheck(true),
+                QemuImg.at(dir.resolve("no-such-qemu-img")));
+
+        assertThatThrownBy(() -> crossChecking.validate(qcow2, DiskFormat.QCOW2))
+                .isInstanceOf(dev.diskimage.core.ProgramUnavailableException.class)
+                .hasMessageContaining("no-such-qemu-img");
     }
 
     @Test

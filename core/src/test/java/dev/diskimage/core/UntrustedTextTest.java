@@ -1,0 +1,56 @@
+package dev.diskimage.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class UntrustedTextTest {
+
+    @Test
+    void escapesControlCharactersVisibly() {
+        assertThat(UntrustedText.sanitize("a\u001b[31mb\nc\0d\u007fe\u009bf"))
+                .isEqualTo("a\\x1b[31mb\\x0ac\\x00d\\x7fe\\x9bf");
+    }
+
+    @Test
+    void escapesInvisibleFormattingThatCanSpoofWhatATerminalShows() {
+        assertThat(UntrustedText.sanitize("evil\u202Egpj.exe\u200b\u2028"))
+                .isEqualTo("evil\\u{202e}gpj.exe\\u{200b}\\u{2028}");
+    }
+
+    @Test
+    void leavesOrdinaryTextAndNonAsciiNamesAlone() {
+        String name = "C:\\images\\disque été 日本.vhd";
+
+        assertThat(UntrustedText.sanitize(name)).isSameAs(name);
+    }
+
+    @Test
+    void isIdempotent() {
+        String once = UntrustedText.sanitize("x\u001by\n" + "z".repeat(5000));
+
+        assertThat(UntrustedText.sanitize(once, once.length())).isEqualTo(once);
+    }
+
+    @Test
+    void capsTheLengthAndSaysHowMuchWasCut() {
+        String capped = UntrustedText.sanitize("a".repeat(5000));
+
+        assertThat(capped).startsWith("a".repeat(UntrustedText.MAX_NAME_CHARS))
+                .endsWith("...(3976 more characters)");
+    }
+
+    @Test
+    void nullStaysNullAndTheCapMustBePositive() {
+        assertThat(UntrustedText.sanitize(null)).isNull();
+        assertThatThrownBy(() -> UntrustedText.sanitize("x", 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void everyFindingMessageIsSanitized() {
+        Finding finding = Finding.reject(FindingCode.QCOW2_BACKING_FILE, 0, "backing '\u001b]0;pwned\u0007'");
+
+        assertThat(finding.message()).isEqualTo("backing '\\x1b]0;pwned\\x07'");
+    }
+}
