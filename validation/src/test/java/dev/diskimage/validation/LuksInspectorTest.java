@@ -195,6 +195,22 @@ class LuksInspectorTest {
     }
 
     @Test
+    void rejectsLuks2MetadataWithADuplicatedKey() throws Exception {
+        // cryptsetup's JSON reader and ours could each believe a different copy of the segment.
+        String twoSegments = json(SEGMENT_DYNAMIC).replace("\"segments\":" + SEGMENT_DYNAMIC,
+                "\"segments\":" + SEGMENT_DYNAMIC + ",\"segments\":" + SEGMENT_DYNAMIC);
+        String nested = json(SEGMENT_DYNAMIC).replace("\"json_size\":", "\"json_size\":\"12288\",\"json_size\":");
+
+        for (String json : List.of(twoSegments, nested)) {
+            byte[] image = luks2(json, DATA_OFFSET + 8192);
+            Inspection result = InspectorHarness.inspect(inspector, image);
+            assertThat(result.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+            assertThat(result.findings()).extracting(f -> f.code()).containsExactly(FindingCode.LUKS_MALFORMED);
+            assertThat(result.findings().get(0).message()).contains("Duplicate field").doesNotContain("REDACTED");
+        }
+    }
+
+    @Test
     void rejectsLuks2SegmentOutsideTheFile() throws Exception {
         for (String offset : new String[] {"999999999999", "99999999999999999999", "-1", "abc", "0"}) {
             String segments = SEGMENT_DYNAMIC.replace("\"" + DATA_OFFSET + "\"", "\"" + offset + "\"");
