@@ -16,7 +16,7 @@ import java.util.Set;
  * The whole validator over arbitrary bytes: every inspector, detection and policy together must
  * never throw, and validating the bytes as a stream must reach the same verdict, format and
  * virtual size as validating them as a file, except where the stream honestly says it could not
- * keep a region.
+ * keep a region. Nothing a report says may carry a raw control character, whatever the bytes.
  */
 class ImageValidatorFuzzTest {
     private static final Set<FindingCode> STREAM_ONLY =
@@ -40,11 +40,27 @@ class ImageValidatorFuzzTest {
             fromStream = in.drainAndReport();
         }
 
+        assertPrintable(fromFile);
+        assertPrintable(fromStream);
         boolean streamLimited = fromStream.findings().stream().map(Finding::code).anyMatch(STREAM_ONLY::contains);
         if (!streamLimited) {
             assertThat(fromStream.verdict()).isEqualTo(fromFile.verdict());
             assertThat(fromStream.detectedFormat()).isEqualTo(fromFile.detectedFormat());
             assertThat(fromStream.virtualSize()).isEqualTo(fromFile.virtualSize());
+        }
+    }
+
+    /** Every string a report carries from the image is escaped: no control or format character. */
+    static void assertPrintable(ValidationReport report) {
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        report.findings().forEach(f -> texts.add(f.message()));
+        report.references().forEach(r -> texts.add(r.target()));
+        report.variant().ifPresent(texts::add);
+        report.details().values().stream().filter(String.class::isInstance).map(String.class::cast)
+                .forEach(texts::add);
+        for (String text : texts) {
+            assertThat(text.codePoints().noneMatch(c -> Character.isISOControl(c)
+                    || Character.getType(c) == Character.FORMAT)).as(text).isTrue();
         }
     }
 
