@@ -94,7 +94,9 @@ final class StreamImageBytes implements ImageBytes {
 
     @Override
     public long bytesRead() {
-        return Math.min(registered, position) + (ended ? Math.min(TAIL, position) : 0);
+        // Regions and the tail window may overlap (a short stream is all head and all tail):
+        // never count more than the stream held.
+        return Math.min(position, Math.min(registered, position) + (ended ? Math.min(TAIL, position) : 0));
     }
 
     @Override

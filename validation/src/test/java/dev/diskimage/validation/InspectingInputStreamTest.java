@@ -51,6 +51,14 @@ class InspectingInputStreamTest {
     }
 
     @Test
+    void neverCountsMoreBytesThanTheStreamHeld() throws IOException {
+        ValidationReport report = validator.inspecting(new java.io.ByteArrayInputStream(new byte[5]), "tiny", null)
+                .drainAndReport();
+
+        assertThat(report.bytesRead()).isEqualTo(5);
+    }
+
+    @Test
     void agreesWithFileValidationOnTheSameBytes() throws IOException {
         byte[] image = ToyInspector.image(100 * 1024, 70_000);
         ValidationReport fromStream = stream(image, 8192);
