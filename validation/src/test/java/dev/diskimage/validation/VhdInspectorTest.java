@@ -506,6 +506,17 @@ class VhdInspectorTest {
                 assertThat(String.valueOf(value)).doesNotContain("\u001b", "\n", "\r", "\u0000", "\u0007"));
     }
 
+    @Test
+    void fuzzSeedsAreWhatTheirNamesSay() throws Exception {
+        String corpus = "VhdInspectorFuzzTestInputs/inspectsArbitraryBytes/";
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "dynamic.vhd")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "fixed.vhd")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "footer-mismatch-differencing-end.vhd"))
+                .isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "end-footer-cut.vhd"))
+                .isEqualTo(MatchLevel.MAGIC_ONLY);
+    }
+
     private Path createDynamic(String size) throws Exception {
         return InspectorHarness.qemuImg(dir, "dyn-" + size + ".vhd", "create", "-q", "-f", "vpc", "-o",
                 "subformat=dynamic", "{}", size);
