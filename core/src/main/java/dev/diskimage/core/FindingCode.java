@@ -76,6 +76,8 @@ public enum FindingCode {
     VHD_BAD_CHECKSUM,
     /** The VHD block allocation table lies outside the file. */
     VHD_TABLE_OUT_OF_BOUNDS,
+    /** The VHD footer copies at the start and the end disagree on what the disk is. */
+    VHD_FOOTER_MISMATCH,
 
     // --- vhdx ---
     /** The VHDX metadata declares a parent (differencing disk). */
@@ -84,6 +86,8 @@ public enum FindingCode {
     VHDX_BAD_CHECKSUM,
     /** The VHDX region table or metadata has an unknown required entry. */
     VHDX_UNKNOWN_REQUIRED_ITEM,
+    /** The current VHDX header names a log (non-zero LogGuid) that a reader would replay first. */
+    VHDX_LOG_NOT_EMPTY,
 
     // --- vdi ---
     /** The VDI is a differencing image (has a parent). */
@@ -96,6 +100,8 @@ public enum FindingCode {
     // --- iso / partitions ---
     /** The ISO 9660 volume descriptors are damaged. */
     ISO_MALFORMED,
+    /** The UDF volume recognition sequence or anchor volume descriptor pointer is damaged. */
+    UDF_MALFORMED,
     /** The GPT header is damaged. */
     GPT_MALFORMED
 }

@@ -18,7 +18,10 @@ import java.util.Set;
  *                              empty file as a raw image of size 0 (with a warning), as qemu does
  * @param qemuCrossCheck        whether an accepted image is also read by {@code qemu-img info}
  *                              (under process limits) and its answer compared
- * @param readBudget            the most bytes inspection may read from one image
+ * @param readBudget            the most bytes inspection may read from one image; a dynamic VHD's
+ *                              whole block allocation table is read, so VHDs above about 500 GiB
+ *                              with 2 MiB blocks need more than the 1 MiB default (4 MB of table
+ *                              for the 2040 GiB maximum)
  */
 public record ImagePolicy(Set<DiskFormat> allowedFormats, Set<String> vmdkAllowedTypes, boolean allowBackingFiles,
         long maxVirtualSize, long minVirtualSize, boolean qemuCrossCheck, long readBudget) {

@@ -7,10 +7,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Recognises ISO 9660 (ECMA-119) optical disc images by their volume descriptor set, which
- * starts at sector 16. qemu reads an ISO as raw bytes, so the virtual size is the file size;
- * what this inspector proves is that the descriptor set is well formed (identifiers, a primary
- * volume descriptor, a terminator within a bounded walk, both-endian fields that agree).
+ * Recognises optical disc images: ISO 9660 (ECMA-119) by its volume descriptor set from sector
+ * 16, UDF (ECMA-167) by its volume recognition sequence and anchor ({@link UdfVolume}), and the
+ * bridge discs that carry both (variants {@code iso9660}, {@code udf}, {@code iso9660+udf}).
+ * qemu reads them as raw bytes, so the virtual size is the file size; what this inspector proves
+ * is that the descriptors are well formed (identifiers, a primary volume descriptor, a terminator
+ * within a bounded walk, both-endian fields that agree; for UDF an extended area with an NSR
+ * descriptor and a checksummed anchor).
  *
  * <p>Sector 0 to 15 (the system area) are not examined: isohybrid images put an MBR there,
  * which the partition table inspector reports on its own.
@@ -21,6 +24,8 @@ final class IsoInspector implements FormatInspector {
     static final int SECTOR = 2048;
     static final long FIRST_DESCRIPTOR = 16L * SECTOR;
     private static final byte[] STANDARD_IDENTIFIER = "CD001".getBytes(StandardCharsets.US_ASCII);
+    // ECMA-167 2/9.2: a UDF-only disc starts its recognition sequence here with "BEA01".
+    private static final byte[] UDF_BEA01 = UdfVolume.BEA01.getBytes(StandardCharsets.US_ASCII);
     private static final int OFF_TYPE = 0;
     private static final int OFF_IDENTIFIER = 1;
     private static final int OFF_VERSION = 6;
@@ -44,39 +49,61 @@ final class IsoInspector implements FormatInspector {
 
     @Override
     public void inspect(ImageBytes image, InspectionBuilder result) {
-        ByteBuffer first = image.read(FIRST_DESCRIPTOR, OFF_VERSION + 1);
-        if (first.remaining() < OFF_VERSION + 1 || !hasIdentifier(first)) {
+        // The magic is the type byte and the 5-byte standard identifier; a file ending right
+        // after it is a cut disc image, never raw.
+        ByteBuffer first = image.read(FIRST_DESCRIPTOR, OFF_IDENTIFIER + STANDARD_IDENTIFIER.length);
+        if (first.remaining() < OFF_IDENTIFIER + STANDARD_IDENTIFIER.length) {
             return;
         }
-        result.magicFound();
+        if (hasIdentifier(first, STANDARD_IDENTIFIER)) {
+            result.magicFound();
+            long next = inspectVolumeDescriptorSet(image, result);
+            UdfVolume udf = UdfVolume.find(image, next, false, result);
+            finish(image, udf, udf == null ? "iso9660" : "iso9660+udf", result);
+        } else if (hasIdentifier(first, UDF_BEA01)) {
+            // No ISO 9660 at all: a UDF-only disc, whose recognition sequence starts here.
+            result.magicFound();
+            finish(image, UdfVolume.find(image, FIRST_DESCRIPTOR, true, result), "udf", result);
+        }
+    }
+
+    private static void finish(ImageBytes image, UdfVolume udf, String variant, InspectionBuilder result) {
+        if (udf != null) {
+            result.detail("udf_nsr_version", udf.nsrVersion()).detail("udf_block_size", udf.blockSize());
+        }
+        result.variant(variant).virtualSize(image.size()).matched();
+    }
+
+    /**
+     * ECMA-119 8: the descriptors from sector 16 up to and including the terminator, with a
+     * primary descriptor among them; returns the offset of the sector after the terminator.
+     */
+    private static long inspectVolumeDescriptorSet(ImageBytes image, InspectionBuilder result) {
         ByteBuffer primary = null;
         long primaryOffset = -1;
-        boolean terminated = false;
-        for (int i = 0; i < MAX_DESCRIPTORS && !terminated; i++) {
+        for (int i = 0; i < MAX_DESCRIPTORS; i++) {
             long offset = FIRST_DESCRIPTOR + (long) i * SECTOR;
             ByteBuffer descriptor = image.readExactly(offset, SECTOR, "ISO 9660 volume descriptor " + i);
-            if (!hasIdentifier(descriptor)) {
+            if (!hasIdentifier(descriptor, STANDARD_IDENTIFIER)) {
                 throw new InspectionFailure(FindingCode.ISO_MALFORMED, offset + OFF_IDENTIFIER,
                         "ISO 9660 volume descriptor " + i + " lacks the \"CD001\" identifier before a terminator");
             }
             int type = Bounds.u8(descriptor, OFF_TYPE);
             if (type == TYPE_TERMINATOR) {
-                terminated = true;
-            } else if (type == TYPE_PRIMARY && primary == null) {
+                if (primary == null) {
+                    throw new InspectionFailure(FindingCode.ISO_MALFORMED, FIRST_DESCRIPTOR,
+                            "ISO 9660 volume descriptor set has no primary volume descriptor");
+                }
+                checkPrimary(primary, primaryOffset, image.size(), result);
+                return offset + SECTOR;
+            }
+            if (type == TYPE_PRIMARY && primary == null) {
                 primary = descriptor;
                 primaryOffset = offset;
             }
         }
-        if (!terminated) {
-            throw new InspectionFailure(FindingCode.ISO_MALFORMED, FIRST_DESCRIPTOR,
-                    "ISO 9660 volume descriptor set has no terminator within " + MAX_DESCRIPTORS + " descriptors");
-        }
-        if (primary == null) {
-            throw new InspectionFailure(FindingCode.ISO_MALFORMED, FIRST_DESCRIPTOR,
-                    "ISO 9660 volume descriptor set has no primary volume descriptor");
-        }
-        checkPrimary(primary, primaryOffset, image.size(), result);
-        result.virtualSize(image.size()).matched();
+        throw new InspectionFailure(FindingCode.ISO_MALFORMED, FIRST_DESCRIPTOR,
+                "ISO 9660 volume descriptor set has no terminator within " + MAX_DESCRIPTORS + " descriptors");
     }
 
     private static void checkPrimary(ByteBuffer primary, long offset, long size, InspectionBuilder result) {
@@ -99,9 +126,8 @@ final class IsoInspector implements FormatInspector {
         }
         byte[] id = new byte[PVD_VOLUME_ID_LENGTH];
         primary.get(PVD_VOLUME_ID, id);
-        StringBuilder volumeId = new StringBuilder();
-        new String(id, StandardCharsets.ISO_8859_1).trim().codePoints()
-                .forEach(c -> volumeId.appendCodePoint(c < 0x20 || c > 0x7E ? '?' : c));
+        // Raw text: the builder escapes control characters in details centrally.
+        String volumeId = new String(id, StandardCharsets.ISO_8859_1).trim();
         result.detail("volume_id", volumeId).detail("volume_space_bytes", declared)
                 .detail("logical_block_size", blockSize);
     }
@@ -128,9 +154,9 @@ final class IsoInspector implements FormatInspector {
         return little;
     }
 
-    private static boolean hasIdentifier(ByteBuffer descriptor) {
-        for (int i = 0; i < STANDARD_IDENTIFIER.length; i++) {
-            if (descriptor.get(OFF_IDENTIFIER + i) != STANDARD_IDENTIFIER[i]) {
+    private static boolean hasIdentifier(ByteBuffer descriptor, byte[] identifier) {
+        for (int i = 0; i < identifier.length; i++) {
+            if (descriptor.get(OFF_IDENTIFIER + i) != identifier[i]) {
                 return false;
             }
         }

@@ -4,31 +4,27 @@ import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Recognises Microsoft Virtual PC / VHD images (qemu's {@code vpc}) from their 512-byte
- * footer and, for dynamic and differencing disks, the dynamic disk header and the block
- * allocation table bounds.
+ * footer and, for dynamic and differencing disks, the dynamic disk header, the block
+ * allocation table and every block it allocates.
  *
- * <p>It follows how qemu 7.2 opens the format, so that what it accepts is what qemu reads the
- * same way: a footer copy at offset 0 marks a dynamic disk and wins over the footer at the end
- * (which is then only cross-checked); without it the footer at the end must describe a fixed
- * disk. The virtual size is computed the way qemu computes it, from the CHS geometry or from
- * the current size depending on the creator application.
+ * <p>qemu 7.2 reads a dynamic disk by the footer copy at offset 0; the specification (and
+ * Hyper-V, Windows, VirtualBox) by the footer at the end of the file. When both copies exist they
+ * must describe the same disk ({@link VhdFooter#disagreements}), and a differencing type in
+ * either copy makes the disk differencing, so no reader can see another disk than the one this
+ * inspector reports. Without a copy at offset 0 the footer at the end must describe a fixed disk,
+ * as qemu requires. The virtual size is computed the way qemu computes it, from the CHS geometry
+ * or from the current size depending on the creator application.
+ *
+ * <p>A cookie in the last 511 bytes (a footer cut short) or a file shorter than a footer that
+ * starts with the cookie is a damaged VHD, never raw.
  */
 final class VhdInspector implements FormatInspector {
 
-    // VHD spec: the hard disk footer is 512 bytes, big-endian, and starts with "conectix".
-    static final int FOOTER_SIZE = 512;
-    private static final byte[] COOKIE = "conectix".getBytes(StandardCharsets.US_ASCII);
-    private static final int OFF_DATA_OFFSET = 16;
-    private static final int OFF_CREATOR_APP = 28;
-    private static final int OFF_CURRENT_SIZE = 48;
-    private static final int OFF_CYLINDERS = 56;
-    private static final int OFF_HEADS = 58;
-    private static final int OFF_SECTORS = 59;
-    private static final int OFF_DISK_TYPE = 60;
-    private static final int OFF_CHECKSUM = 64;
+    static final int FOOTER_SIZE = VhdFooter.SIZE;
 
     // VHD spec: disk types.
     static final int TYPE_FIXED = 2;
@@ -58,8 +54,10 @@ final class VhdInspector implements FormatInspector {
     private static final long MAX_BLOCK_SIZE = 256L << 20;
     // BAT entry meaning "block not allocated" (VHD spec).
     private static final long BAT_UNALLOCATED = 0xFFFFFFFFL;
-    // BATs up to this size are read and their entries checked; larger ones only bounds-checked.
-    private static final int MAX_BAT_BYTES_CHECKED = 64 * 1024;
+    // VHD spec: a BAT entry is a big-endian 32-bit sector number.
+    private static final int BAT_ENTRY_SIZE = 4;
+    // The BAT is read in chunks of this many entries (64 KiB), each paid from the read budget.
+    static final int BAT_CHUNK_ENTRIES = 16 * 1024;
     // Parent locator data read at most this many bytes: a path, never the data it names.
     private static final int MAX_LOCATOR_BYTES = 2048;
 
@@ -71,55 +69,89 @@ final class VhdInspector implements FormatInspector {
     @Override
     public void inspect(ImageBytes image, InspectionBuilder result) {
         long size = image.size();
-        if (size < FOOTER_SIZE) {
-            return;
-        }
+        boolean sizeKnown = size != ImageBytes.UNKNOWN_SIZE;
         ByteBuffer head = image.read(0, FOOTER_SIZE);
-        if (hasCookie(head, COOKIE)) {
+        if (VhdFooter.hasCookie(head, 0)) {
             result.magicFound();
-            inspectDynamic(image, head, result);
-        } else {
-            ByteBuffer tail = image.read(size - FOOTER_SIZE, FOOTER_SIZE);
-            if (tail.remaining() < FOOTER_SIZE || !hasCookie(tail, COOKIE)) {
-                return;
+            if (head.remaining() < FOOTER_SIZE) {
+                throw new InspectionFailure(FindingCode.TRUNCATED, 0, "file of " + head.remaining()
+                        + " bytes starts with the VHD cookie but is shorter than the " + FOOTER_SIZE + "-byte footer");
             }
-            result.magicFound();
-            inspectFixed(image, tail, size - FOOTER_SIZE, result);
+            // While a stream is still passing its size is unknown; the run at its end checks the tail.
+            VhdFooter end = sizeKnown ? endFooter(image, result) : null;
+            inspectDynamic(image, VhdFooter.read(head, 0), end, sizeKnown, result);
+        } else if (sizeKnown) {
+            VhdFooter end = endFooter(image, result);
+            if (end != null) {
+                inspectFixed(end, result);
+            }
         }
+    }
+
+    /**
+     * The footer in the last 512 bytes, or null when there is none. A cookie that starts inside
+     * the last 511 bytes is a footer cut short: magic found, rejected, never raw.
+     */
+    private static VhdFooter endFooter(ImageBytes image, InspectionBuilder result) {
+        long size = image.size();
+        int length = (int) Math.min(size, FOOTER_SIZE);
+        long start = size - length;
+        ByteBuffer tail = image.readExactly(start, length, "VHD footer");
+        if (length == FOOTER_SIZE && VhdFooter.hasCookie(tail, 0)) {
+            result.magicFound();
+            return VhdFooter.read(tail, start);
+        }
+        for (int i = length == FOOTER_SIZE ? 1 : 0; i + VhdFooter.COOKIE.length <= length; i++) {
+            if (VhdFooter.hasCookie(tail, i) && start + i > 0) {
+                result.magicFound();
+                throw new InspectionFailure(FindingCode.TRUNCATED, start + i,
+                        "VHD footer cookie at offset " + (start + i) + " is cut short: the file ends "
+                                + (length - i) + " bytes later, inside the " + FOOTER_SIZE + "-byte footer");
+            }
+        }
+        return null;
     }
 
     /** A footer at the end only: qemu reads it as a fixed disk, whose data precedes it. */
-    private void inspectFixed(ImageBytes image, ByteBuffer footer, long footerOffset, InspectionBuilder result) {
-        requireChecksum(footer, footerOffset, "footer");
-        long type = Bounds.u32(footer, OFF_DISK_TYPE);
-        if (type != TYPE_FIXED) {
+    private static void inspectFixed(VhdFooter footer, InspectionBuilder result) {
+        requireChecksum(footer, "footer");
+        if (footer.diskType() != TYPE_FIXED) {
             // qemu refuses a dynamic footer that has no copy at offset 0 ("invalid VPC image").
-            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, footerOffset + OFF_DISK_TYPE,
-                    "VHD footer at the end declares disk type " + type
-                            + " but a dynamic disk needs its footer copy at offset 0");
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, footer.offset() + VhdFooter.OFF_DISK_TYPE,
+                    "VHD footer at the end declares disk type " + footer.diskType()
+                            + " but dynamic and differencing disks need their footer copy at offset 0");
         }
-        long virtualSize = virtualSize(footer, footerOffset);
-        if (virtualSize > footerOffset) {
-            throw new InspectionFailure(FindingCode.TRUNCATED, footerOffset,
+        long virtualSize = virtualSize(footer);
+        if (virtualSize > footer.offset()) {
+            throw new InspectionFailure(FindingCode.TRUNCATED, footer.offset(),
                     "fixed VHD of " + virtualSize + " bytes needs that much data before its footer, but only "
-                            + footerOffset + " bytes precede it");
+                            + footer.offset() + " bytes precede it");
         }
         result.variant("fixed").virtualSize(virtualSize).matched();
-        result.detail("creator_app", creatorApp(footer));
+        result.detail("creator_app", footer.creatorApp());
     }
 
     /** A footer copy at offset 0: qemu reads the disk as dynamic (or differencing). */
-    private void inspectDynamic(ImageBytes image, ByteBuffer footer, InspectionBuilder result) {
-        requireChecksum(footer, 0, "footer copy");
-        long type = Bounds.u32(footer, OFF_DISK_TYPE);
-        if (type != TYPE_DYNAMIC && type != TYPE_DIFFERENCING) {
-            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, OFF_DISK_TYPE,
-                    "VHD footer copy at offset 0 declares disk type " + type
+    private static void inspectDynamic(ImageBytes image, VhdFooter footer, VhdFooter end, boolean sizeKnown,
+            InspectionBuilder result) {
+        requireChecksum(footer, "footer copy at offset 0");
+        if (end != null) {
+            // The specification's primary copy: damaged means two readers could disagree.
+            requireChecksum(end, "footer at the end of the file");
+        }
+        if (footer.diskType() != TYPE_DYNAMIC && footer.diskType() != TYPE_DIFFERENCING) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, VhdFooter.OFF_DISK_TYPE,
+                    "VHD footer copy at offset 0 declares disk type " + footer.diskType()
                             + "; only dynamic (3) and differencing (4) disks carry one");
         }
-        long virtualSize = virtualSize(footer, 0);
-        long dataOffset = Bounds.u64(footer, OFF_DATA_OFFSET, 0, FindingCode.MALFORMED_HEADER,
-                "VHD dynamic header offset");
+        boolean differencing = footer.diskType() == TYPE_DIFFERENCING
+                || (end != null && end.diskType() == TYPE_DIFFERENCING);
+        long virtualSize = virtualSize(footer);
+        long dataOffset = footer.dataOffset();
+        if (dataOffset < 0) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, VhdFooter.OFF_DATA_OFFSET,
+                    "VHD dynamic header offset " + Long.toUnsignedString(dataOffset) + " is larger than any image");
+        }
         ByteBuffer header = image.readExactly(dataOffset, DYNAMIC_HEADER_SIZE, "VHD dynamic disk header");
         if (!hasCookie(header, DYNAMIC_COOKIE)) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, dataOffset,
@@ -139,18 +171,43 @@ final class VhdInspector implements FormatInspector {
         checkTableEntries(entries, blockSize, virtualSize, dataOffset);
         long tableOffset = Bounds.u64(header, DYN_TABLE_OFFSET, dataOffset, FindingCode.VHD_TABLE_OUT_OF_BOUNDS,
                 "VHD block allocation table offset");
-        long tableBytes = entries * 4;
-        Bounds.requireWithin(tableOffset, tableBytes, image.size(), FindingCode.VHD_TABLE_OUT_OF_BOUNDS,
-                "VHD block allocation table");
-        checkAllocatedBlocks(image, tableOffset, tableBytes, blockSize);
+        checkTablePlacement(tableOffset, entries * BAT_ENTRY_SIZE, image.size());
+        checkAllocatedBlocks(image, tableOffset, entries, blockSize);
 
-        result.variant(type == TYPE_DIFFERENCING ? "differencing" : "dynamic").virtualSize(virtualSize);
-        result.detail("block_size", blockSize).detail("creator_app", creatorApp(footer));
-        if (type == TYPE_DIFFERENCING) {
+        result.variant(differencing ? "differencing" : "dynamic").virtualSize(virtualSize);
+        result.detail("block_size", blockSize).detail("creator_app", footer.creatorApp());
+        if (differencing) {
             reportParent(image, header, dataOffset, result);
         }
         result.matched();
-        checkTrailingFooter(image, footer, result);
+        if (sizeKnown) {
+            compareEndFooter(footer, end, image.size(), result);
+        }
+    }
+
+    /**
+     * Both copies must describe the same disk, or qemu (offset 0) and a reader that follows the
+     * specification (the end) would see different disks. A missing end copy is tolerated, as
+     * qemu does: a crash while qemu allocates a block leaves one, and no reader can find another
+     * footer there; a present but damaged one was refused before.
+     */
+    private static void compareEndFooter(VhdFooter footer, VhdFooter end, long size, InspectionBuilder result) {
+        long offset = size - FOOTER_SIZE;
+        if (end == null) {
+            result.warn(FindingCode.MALFORMED_HEADER, offset,
+                    "VHD footer at the end of the file is missing; the copy at offset 0 is used");
+            return;
+        }
+        List<String> differences = footer.disagreements(end);
+        if (!differences.isEmpty()) {
+            result.reject(FindingCode.VHD_FOOTER_MISMATCH, offset,
+                    "VHD footer copies at offset 0 and at the end describe different disks: "
+                            + String.join(", ", differences));
+        } else if (footer.storedChecksum() != end.storedChecksum()) {
+            result.warn(FindingCode.MALFORMED_HEADER, offset,
+                    "VHD footer at the end of the file differs from the copy at offset 0 in fields that do not"
+                            + " change the disk");
+        }
     }
 
     /** qemu: the table must cover the virtual size and stay within the 2040 GiB limit. */
@@ -169,22 +226,60 @@ final class VhdInspector implements FormatInspector {
         }
     }
 
-    /** Small tables are read whole: every allocated block must lie inside the file (qemu checks too). */
-    private static void checkAllocatedBlocks(ImageBytes image, long tableOffset, long tableBytes, long blockSize) {
-        if (tableBytes > MAX_BAT_BYTES_CHECKED) {
-            return;
+    /**
+     * qemu block/vpc.c reads the whole table and refuses the image when the table, rounded up to
+     * a sector, ends after the end of the file.
+     */
+    private static void checkTablePlacement(long tableOffset, long tableBytes, long size) {
+        Bounds.requireWithin(tableOffset, tableBytes, size, FindingCode.VHD_TABLE_OUT_OF_BOUNDS,
+                "VHD block allocation table");
+        long end = tableOffset + tableBytes;
+        long roundedEnd = (end + SECTOR - 1) / SECTOR * SECTOR;
+        if (roundedEnd > size) {
+            throw new InspectionFailure(FindingCode.VHD_TABLE_OUT_OF_BOUNDS, tableOffset,
+                    "VHD block allocation table ends at " + end + ", and its last sector at " + roundedEnd
+                            + " lies beyond the image of " + size + " bytes");
         }
-        ByteBuffer table = image.readExactly(tableOffset, (int) tableBytes, "VHD block allocation table");
+    }
+
+    /**
+     * Every allocated block, bitmap and data, must lie inside the file. qemu block/vpc.c checks
+     * every one of the {@code max_table_entries} entries, also those beyond the virtual size, and
+     * refuses the image otherwise; so does this. The table is read in 64 KiB chunks, each paid
+     * from the read budget, so a table larger than the budget (a dynamic VHD above about 500 GiB
+     * with 2 MiB blocks under the default 1 MiB) is refused rather than half checked.
+     */
+    private static void checkAllocatedBlocks(ImageBytes image, long tableOffset, long entries, long blockSize) {
         // VHD spec: each block is preceded by a sector bitmap padded to a sector boundary.
         long bitmapBytes = ((blockSize / SECTOR / 8) + SECTOR - 1) / SECTOR * SECTOR;
-        for (int index = 0; index < tableBytes; index += 4) {
-            long entry = Bounds.u32(table, index);
-            if (entry == BAT_UNALLOCATED) {
-                continue;
+        for (long first = 0; first < entries; first += BAT_CHUNK_ENTRIES) {
+            int count = (int) Math.min(BAT_CHUNK_ENTRIES, entries - first);
+            ByteBuffer chunk = readTableChunk(image, tableOffset + first * BAT_ENTRY_SIZE, count * BAT_ENTRY_SIZE,
+                    entries);
+            for (int i = 0; i < count; i++) {
+                long entry = Bounds.u32(chunk, i * BAT_ENTRY_SIZE);
+                if (entry == BAT_UNALLOCATED) {
+                    continue;
+                }
+                Bounds.requireWithin(entry * SECTOR, bitmapBytes + blockSize, image.size(),
+                        FindingCode.VHD_TABLE_OUT_OF_BOUNDS, "VHD data block " + (first + i));
             }
-            long blockOffset = entry * SECTOR;
-            Bounds.requireWithin(blockOffset, bitmapBytes + blockSize, image.size(),
-                    FindingCode.VHD_TABLE_OUT_OF_BOUNDS, "VHD data block " + index / 4);
+        }
+    }
+
+    private static ByteBuffer readTableChunk(ImageBytes image, long offset, int length, long entries) {
+        try {
+            return image.readExactly(offset, length, "VHD block allocation table");
+        } catch (InspectionFailure failure) {
+            if (failure.code() != FindingCode.READ_BUDGET_EXCEEDED) {
+                throw failure;
+            }
+            throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, failure.offset(),
+                    "VHD block allocation table of " + entries + " entries (" + entries * BAT_ENTRY_SIZE
+                            + " bytes) must be read whole to prove every block lies inside the file, and that"
+                            + " exceeds the read budget: raise the policy's read_budget for dynamic VHDs this large"
+                            + " (above about 500 GiB with 2 MiB blocks under the default 1 MiB); "
+                            + failure.getMessage());
         }
     }
 
@@ -228,76 +323,50 @@ final class VhdInspector implements FormatInspector {
         return utf16(data, 0, length, true);
     }
 
-    /** qemu reads the disk by the footer at offset 0; a missing or different end copy is only noted. */
-    private static void checkTrailingFooter(ImageBytes image, ByteBuffer head, InspectionBuilder result) {
-        long offset = image.size() - FOOTER_SIZE;
-        ByteBuffer tail = image.read(offset, FOOTER_SIZE);
-        boolean valid = tail.remaining() == FOOTER_SIZE && hasCookie(tail, COOKIE)
-                && checksum(tail, OFF_CHECKSUM) == Bounds.u32(tail, OFF_CHECKSUM);
-        if (!valid) {
-            result.warn(FindingCode.MALFORMED_HEADER, offset,
-                    "VHD footer at the end of the file is missing or damaged; the copy at offset 0 is used");
-        } else if (!tail.equals(head)) {
-            result.warn(FindingCode.MALFORMED_HEADER, offset,
-                    "VHD footer at the end of the file differs from the copy at offset 0, which is used");
-        }
-    }
-
     /**
      * The size qemu exposes: Virtual PC and qemu's default creator use the CHS geometry, other
      * creators (Hyper-V, qemu with force_size, disk2vhd, XenServer) the current size; a
      * maximal geometry means the geometry cannot express the size, so current size wins.
      */
-    private static long virtualSize(ByteBuffer footer, long footerOffset) {
-        long chsSectors = (long) Bounds.u16(footer, OFF_CYLINDERS) * Bounds.u8(footer, OFF_HEADS)
-                * Bounds.u8(footer, OFF_SECTORS);
-        long currentSize = Bounds.u64(footer, OFF_CURRENT_SIZE, footerOffset, FindingCode.MALFORMED_HEADER,
-                "VHD current size");
-        long virtualSize = usesCurrentSize(footer) || chsSectors == MAX_GEOMETRY_SECTORS
+    private static long virtualSize(VhdFooter footer) {
+        long chsSectors = footer.geometrySectors();
+        long currentSize = footer.currentSize();
+        long sizeOffset = footer.offset() + VhdFooter.OFF_CURRENT_SIZE;
+        if (currentSize < 0) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, sizeOffset,
+                    "VHD current size " + Long.toUnsignedString(currentSize) + " is larger than any real image");
+        }
+        long virtualSize = usesCurrentSize(footer.creatorApp()) || chsSectors == MAX_GEOMETRY_SECTORS
                 ? currentSize : chsSectors * SECTOR;
         if (virtualSize > MAX_VIRTUAL_SIZE) {
-            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, footerOffset + OFF_CURRENT_SIZE,
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, sizeOffset,
                     "VHD virtual size " + virtualSize + " exceeds the format's limit of 2040 GiB");
         }
         return virtualSize;
     }
 
     // qemu block/vpc.c: creator applications whose images are sized by current_size, not CHS.
-    private static boolean usesCurrentSize(ByteBuffer footer) {
-        byte[] app = new byte[4];
-        footer.get(OFF_CREATOR_APP, app);
-        String name = new String(app, StandardCharsets.ISO_8859_1);
-        return name.equals("win ") || name.equals("qem2") || name.equals("d2v ") || name.equals("CTXS")
-                || name.equals("tap\0");
+    private static boolean usesCurrentSize(String creatorApp) {
+        return creatorApp.equals("win ") || creatorApp.equals("qem2") || creatorApp.equals("d2v ")
+                || creatorApp.equals("CTXS") || creatorApp.equals("tap\0");
     }
 
-    private static String creatorApp(ByteBuffer footer) {
-        byte[] app = new byte[4];
-        footer.get(OFF_CREATOR_APP, app);
-        return printable(new String(app, StandardCharsets.ISO_8859_1));
-    }
-
+    /** The platform code of a parent locator as its four characters, sanitized where reported. */
     private static String platformCode(long code) {
         byte[] bytes = ByteBuffer.allocate(4).putInt((int) code).array();
-        return printable(new String(bytes, StandardCharsets.ISO_8859_1));
+        return new String(bytes, StandardCharsets.ISO_8859_1);
     }
 
-    private static void requireChecksum(ByteBuffer footer, long footerOffset, String what) {
-        if (checksum(footer, OFF_CHECKSUM) != Bounds.u32(footer, OFF_CHECKSUM)) {
-            throw new InspectionFailure(FindingCode.VHD_BAD_CHECKSUM, footerOffset + OFF_CHECKSUM,
+    private static void requireChecksum(VhdFooter footer, String what) {
+        if (!footer.checksumValid()) {
+            throw new InspectionFailure(FindingCode.VHD_BAD_CHECKSUM, footer.offset() + VhdFooter.OFF_CHECKSUM,
                     "VHD " + what + " checksum does not match its contents");
         }
     }
 
-    /** VHD spec: one's complement of the byte sum, the checksum field itself counted as zero. */
+    /** VHD spec: the checksum of a structure that fills {@code structure} up to its limit. */
     static long checksum(ByteBuffer structure, int checksumOffset) {
-        long sum = 0;
-        for (int i = 0; i < structure.limit(); i++) {
-            if (i < checksumOffset || i >= checksumOffset + 4) {
-                sum += Byte.toUnsignedInt(structure.get(i));
-            }
-        }
-        return ~sum & 0xFFFFFFFFL;
+        return VhdFooter.checksum(structure, structure.limit(), checksumOffset);
     }
 
     private static boolean hasCookie(ByteBuffer buffer, byte[] cookie) {
@@ -318,15 +387,15 @@ final class VhdInspector implements FormatInspector {
         return trimNul(new String(bytes, littleEndian ? StandardCharsets.UTF_16LE : StandardCharsets.UTF_16BE));
     }
 
+    /**
+     * Drops the NUL padding at the end of a fixed-size field. A NUL inside the text stays, so the
+     * sanitizer shows it ({@code \x00}) together with what a C reader would not see after it.
+     */
     private static String trimNul(String text) {
-        int end = text.indexOf('\0');
-        return printable(end < 0 ? text : text.substring(0, end));
-    }
-
-    /** Control characters from a hostile image never reach a report verbatim. */
-    private static String printable(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        text.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return out.toString();
+        int end = text.length();
+        while (end > 0 && text.charAt(end - 1) == '\0') {
+            end--;
+        }
+        return text.substring(0, end);
     }
 }

@@ -5,7 +5,9 @@ import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.zip.CRC32C;
@@ -107,8 +109,7 @@ final class VhdxInspector implements FormatInspector {
             return;
         }
         result.magicFound();
-        ByteBuffer header = currentHeader(image, result);
-        checkLog(header, image.size(), result);
+        checkLog(currentHeader(image, result), image.size(), result);
         ByteBuffer regions = regionTable(image, result);
         long metadataOffset = -1;
         long metadataLength = 0;
@@ -150,12 +151,18 @@ final class VhdxInspector implements FormatInspector {
         result.matched();
     }
 
-    /** MS-VHDX 2.2.2.1: the valid header with the higher sequence number is current. */
-    private static ByteBuffer currentHeader(ImageBytes image, InspectionBuilder result) {
+    /**
+     * MS-VHDX 2.2.2.1 and qemu block/vhdx.c: a header is valid when its signature, CRC-32C and
+     * version are; of two valid headers the one with the higher sequence number is current, and
+     * two valid headers with the same sequence number must be identical (Disk2VHD writes them so).
+     * A checksummed header of a version other than 1 is refused even when it is not current, since
+     * a reader of that version would take it.
+     */
+    private static Header currentHeader(ImageBytes image, InspectionBuilder result) {
         ByteBuffer first = image.readExactly(HEADER_1, HEADER_SIZE, "VHDX header 1").order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer second = image.readExactly(HEADER_2, HEADER_SIZE, "VHDX header 2").order(ByteOrder.LITTLE_ENDIAN);
-        boolean firstValid = valid(first, HEADER_SIGNATURE, H_CHECKSUM);
-        boolean secondValid = valid(second, HEADER_SIGNATURE, H_CHECKSUM);
+        boolean firstValid = validHeader(first, HEADER_1);
+        boolean secondValid = validHeader(second, HEADER_2);
         if (!firstValid && !secondValid) {
             throw new InspectionFailure(FindingCode.VHDX_BAD_CHECKSUM, HEADER_1,
                     "neither VHDX header has a valid signature and CRC-32C");
@@ -164,28 +171,55 @@ final class VhdxInspector implements FormatInspector {
             long bad = firstValid ? HEADER_2 : HEADER_1;
             result.warn(FindingCode.VHDX_BAD_CHECKSUM, bad,
                     "VHDX header at offset " + bad + " is damaged; the other header is used");
+            return firstValid ? new Header(first, HEADER_1) : new Header(second, HEADER_2);
         }
-        boolean useFirst = firstValid && (!secondValid
-                || Long.compareUnsigned(first.getLong(H_SEQUENCE), second.getLong(H_SEQUENCE)) >= 0);
-        ByteBuffer header = useFirst ? first : second;
-        long headerOffset = useFirst ? HEADER_1 : HEADER_2;
-        int version = Bounds.u16(header, H_VERSION);
-        if (version != HEADER_VERSION) {
-            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, headerOffset + H_VERSION,
-                    "VHDX header version is " + version + ", only version 1 exists");
+        int order = Long.compareUnsigned(first.getLong(H_SEQUENCE), second.getLong(H_SEQUENCE));
+        if (order == 0 && !first.equals(second)) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, HEADER_2 + H_SEQUENCE,
+                    "both VHDX headers have sequence number " + Long.toUnsignedString(first.getLong(H_SEQUENCE))
+                            + " but differ, so neither is current");
         }
-        return header;
+        return order >= 0 ? new Header(first, HEADER_1) : new Header(second, HEADER_2);
     }
 
-    /** The log lies inside the file, aligned; a set log GUID means the log may need a replay. */
-    private static void checkLog(ByteBuffer header, long size, InspectionBuilder result) {
+    /** The current header and where it lies. */
+    private record Header(ByteBuffer bytes, long offset) {
+    }
+
+    /** Signature and CRC-32C; a checksummed header must also be version 1. */
+    private static boolean validHeader(ByteBuffer header, long offset) {
+        if (!valid(header, HEADER_SIGNATURE, H_CHECKSUM)) {
+            return false;
+        }
+        int version = Bounds.u16(header, H_VERSION);
+        if (version != HEADER_VERSION) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, offset + H_VERSION,
+                    "VHDX header at offset " + offset + " has version " + version + ", only version 1 exists");
+        }
+        return true;
+    }
+
+    /**
+     * The log lies inside the file, aligned. MS-VHDX 2.2.2: "If this field is zero, the log is
+     * empty"; a non-zero LogGuid in the current header means a reader replays the log first,
+     * which may change the disk's size and metadata after this inspection, so it is refused.
+     */
+    private static void checkLog(Header current, long size, InspectionBuilder result) {
+        ByteBuffer header = current.bytes();
         long logLength = Bounds.u32(header, H_LOG_LENGTH);
-        long logOffset = Bounds.u64(header, H_LOG_OFFSET, HEADER_1, FindingCode.MALFORMED_HEADER, "VHDX log offset");
+        long logOffset = Bounds.u64(header, H_LOG_OFFSET, current.offset(), FindingCode.MALFORMED_HEADER,
+                "VHDX log offset");
         if (logLength > 0) {
-            checkRegion(logOffset, logLength, size, HEADER_1 + H_LOG_OFFSET, "log");
+            checkRegion(logOffset, logLength, size, current.offset() + H_LOG_OFFSET, "log");
         }
         boolean logInUse = header.getLong(H_LOG_GUID) != 0 || header.getLong(H_LOG_GUID + 8) != 0;
         result.detail("log_guid_set", logInUse);
+        if (logInUse) {
+            result.reject(FindingCode.VHDX_LOG_NOT_EMPTY, current.offset() + H_LOG_GUID,
+                    "VHDX log " + guid(header, H_LOG_GUID) + " is not empty: a reader replays it before use,"
+                            + " which can change the disk's size and metadata; open the image read-write in"
+                            + " Hyper-V or qemu to replay it first");
+        }
     }
 
     /** The first region table is the one qemu uses; a damaged second copy is only noted. */
@@ -271,12 +305,15 @@ final class VhdxInspector implements FormatInspector {
         private long physicalSectorSize = -1;
         private boolean page83;
         private String parent;
+        private String[] parentPaths = new String[0];
         private long parentOffset = -1;
 
         void read(ImageBytes image, UUID id, long offset, long length) {
             if (id.equals(PARENT_LOCATOR)) {
                 parentOffset = offset;
-                parent = parentLocator(image, offset, length);
+                parentPaths = parentLocator(image, offset, length);
+                parent = Arrays.stream(parentPaths).filter(Objects::nonNull).findFirst()
+                        .orElse("(parent locator without a readable path)");
                 return;
             }
             int needed = id.equals(PAGE_83_DATA) ? 16
@@ -333,6 +370,11 @@ final class VhdxInspector implements FormatInspector {
                         parent != null ? parent : "(unnamed parent)",
                         parentOffset >= 0 ? parentOffset : regionOffset);
             }
+            for (int k = 0; k < parentPaths.length; k++) {
+                if (parentPaths[k] != null) {
+                    result.detail("parent_locator." + PARENT_KEYS[k], parentPaths[k]);
+                }
+            }
             String variant = hasParent || parent != null ? "differencing"
                     : (flags & LEAVE_BLOCKS_ALLOCATED) != 0 ? "fixed" : "dynamic";
             result.variant(variant).virtualSize(virtualSize);
@@ -352,8 +394,12 @@ final class VhdxInspector implements FormatInspector {
         }
     }
 
-    /** Finds the most useful parent path in a locator; the item's size caps what is read. */
-    private static String parentLocator(ImageBytes image, long offset, long length) {
+    /**
+     * The values of the known parent keys in a locator, in {@link #PARENT_KEYS} order (null where
+     * absent); the item's size caps what is read. A known key given twice is refused: readers
+     * that take the first and the last occurrence would look for different parents.
+     */
+    private static String[] parentLocator(ImageBytes image, long offset, long length) {
         if (length < PL_HEADER_SIZE) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, offset,
                     "VHDX parent locator of " + length + " bytes is shorter than its header");
@@ -367,17 +413,17 @@ final class VhdxInspector implements FormatInspector {
             String key = string(item, Bounds.u32(item, entry), Bounds.u16(item, entry + 8));
             String value = string(item, Bounds.u32(item, entry + 4), Bounds.u16(item, entry + 10));
             for (int k = 0; k < PARENT_KEYS.length; k++) {
-                if (PARENT_KEYS[k].equals(key) && value != null && values[k] == null) {
-                    values[k] = value;
+                if (!PARENT_KEYS[k].equals(key) || value == null) {
+                    continue;
                 }
+                if (values[k] != null) {
+                    throw new InspectionFailure(FindingCode.MALFORMED_HEADER, offset + entry,
+                            "VHDX parent locator gives the key " + key + " twice");
+                }
+                values[k] = value;
             }
         }
-        for (String value : values) {
-            if (value != null) {
-                return value;
-            }
-        }
-        return "(parent locator without a readable path)";
+        return values;
     }
 
     /** A UTF-16LE string inside the bytes read, or null when it lies (partly) outside them. */
@@ -387,10 +433,8 @@ final class VhdxInspector implements FormatInspector {
         }
         byte[] bytes = new byte[length & ~1];
         item.get((int) offset, bytes);
-        StringBuilder out = new StringBuilder();
-        new String(bytes, StandardCharsets.UTF_16LE).codePoints()
-                .forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return out.toString();
+        // Raw text: references and details pass it through UntrustedText, which escapes controls.
+        return new String(bytes, StandardCharsets.UTF_16LE);
     }
 
     private static boolean isSectorSize(long value) {

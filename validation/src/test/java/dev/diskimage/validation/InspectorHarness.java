@@ -17,8 +17,13 @@ final class InspectorHarness {
     }
 
     static Inspection inspect(FormatInspector inspector, Path file) throws IOException {
+        return inspect(inspector, file, BUDGET);
+    }
+
+    /** Inspects {@code file} with another read budget than the default. */
+    static Inspection inspect(FormatInspector inspector, Path file, long budget) throws IOException {
         try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ)) {
-            return inspector.run(new FileImageBytes(channel, channel.size(), BUDGET));
+            return inspector.run(new FileImageBytes(channel, channel.size(), budget));
         }
     }
 

@@ -12,15 +12,39 @@ class IsoInspectorFuzzTest {
 
     @ShortFuzzTest
     void inspectsArbitraryDescriptors(byte[] data) {
-        byte[] image = new byte[(int) IsoInspector.FIRST_DESCRIPTOR + data.length];
-        System.arraycopy(data, 0, image, (int) IsoInspector.FIRST_DESCRIPTOR, data.length);
-
-        Inspection inspection = InspectorHarness.inspect(inspector, image);
+        Inspection inspection = InspectorHarness.inspect(inspector, atFirstDescriptor(data));
 
         assertThat(inspection.format()).isEqualTo(inspector.format());
         if (inspection.level() == MatchLevel.MATCH) {
-            assertThat(inspection.virtualSize()).hasValue(image.length);
+            assertThat(inspection.virtualSize()).hasValue(IsoInspector.FIRST_DESCRIPTOR + data.length);
         }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "udf-512-byte-blocks.bin, MATCH", "udf-vrs-without-anchor.bin, MAGIC_ONLY"})
+    void udfSeedsAreWhatTheirNamesSay(String seedName, MatchLevel level) throws java.io.IOException {
+        byte[] seed;
+        try (var in = getClass().getResourceAsStream("IsoInspectorFuzzTestInputs/inspectsArbitraryDescriptors/"
+                + seedName)) {
+            seed = in.readAllBytes();
+        }
+
+        Inspection inspection = InspectorHarness.inspect(inspector, atFirstDescriptor(seed));
+
+        assertThat(inspection.level()).isEqualTo(level);
+        if (level == MatchLevel.MATCH) {
+            assertThat(inspection.variant()).contains("udf");
+        } else {
+            assertThat(inspection.findings()).anySatisfy(finding ->
+                    assertThat(finding.code()).isEqualTo(dev.diskimage.core.FindingCode.UDF_MALFORMED));
+        }
+    }
+
+    private static byte[] atFirstDescriptor(byte[] data) {
+        byte[] image = new byte[(int) IsoInspector.FIRST_DESCRIPTOR + data.length];
+        System.arraycopy(data, 0, image, (int) IsoInspector.FIRST_DESCRIPTOR, data.length);
+        return image;
     }
 
 }

@@ -1,6 +1,7 @@
 package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.diskimage.core.Finding;
 import dev.diskimage.core.FindingCode;
@@ -18,6 +19,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class VhdInspectorTest {
 
+    /** A read budget that holds the block allocation table of a 2040 GiB dynamic VHD (4 MB). */
+    private static final long LARGE_BUDGET = 8L << 20;
+
     private final VhdInspector inspector = new VhdInspector();
 
     @TempDir
@@ -33,7 +37,8 @@ class VhdInspectorTest {
         Path image = InspectorHarness.qemuImg(dir, "disk.vhd", "create", "-q", "-f", "vpc", "-o",
                 "subformat=" + subformat + ",force_size=" + forceSize, "{}", size);
 
-        Inspection inspection = InspectorHarness.inspect(inspector, image);
+        // The whole block allocation table is read: 4 MB for 2000 GiB with 2 MiB blocks.
+        Inspection inspection = InspectorHarness.inspect(inspector, image, LARGE_BUDGET);
 
         assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
         assertThat(inspection.findings()).isEmpty();
@@ -208,15 +213,100 @@ class VhdInspectorTest {
     }
 
     @Test
-    void acceptsDynamicDiskWithDamagedEndFooterWithWarning() throws Exception {
+    void acceptsDynamicDiskWithoutEndFooterWithWarning() throws Exception {
+        // qemu reads by the copy at offset 0 and tolerates this (a crash while it allocates a block
+        // leaves it so); no reader can find another footer at the end.
         byte[] image = Files.readAllBytes(createDynamic("10M"));
-        image[image.length - 512] = 'X';
+        Arrays.fill(image, image.length - 512, image.length, (byte) 0);
 
         Inspection inspection = InspectorHarness.inspect(inspector, image);
 
         assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
-        assertThat(inspection.findings()).singleElement().satisfies(finding ->
-                assertThat(finding.severity()).isEqualTo(Severity.WARN));
+        assertThat(inspection.variant()).contains("dynamic");
+        assertThat(inspection.findings()).singleElement().satisfies(finding -> {
+            assertThat(finding.severity()).isEqualTo(Severity.WARN);
+            assertThat(finding.message()).contains("missing");
+        });
+    }
+
+    @Test
+    void rejectsDynamicDiskWhoseEndFooterHasABadChecksum() throws Exception {
+        byte[] image = Files.readAllBytes(createDynamic("10M"));
+        image[image.length - 512 + 100] ^= 1;
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertRejected(inspection, FindingCode.VHD_BAD_CHECKSUM);
+        assertThat(inspection.findings()).anySatisfy(finding ->
+                assertThat(finding.offset()).isEqualTo(image.length - 512 + 64));
+    }
+
+    @Test
+    void rejectsDifferencingEndFooterBehindADynamicCopyAtOffsetZero() throws Exception {
+        // qemu reads the dynamic copy at offset 0; Hyper-V and the specification the end footer,
+        // which makes the same file a differencing disk with a parent.
+        byte[] image = differencing(Files.readAllBytes(createDynamic("10M")), "parent.vhd", "parent.vhd");
+        ByteBuffer.wrap(image).putInt(60, VhdInspector.TYPE_DYNAMIC);
+        sealFooter(image, 0);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertRejected(inspection, FindingCode.VHD_FOOTER_MISMATCH);
+        assertThat(inspection.variant()).contains("differencing");
+        assertThat(inspection.references()).singleElement().satisfies(reference -> {
+            assertThat(reference.code()).isEqualTo(FindingCode.VHD_DIFFERENCING);
+            assertThat(reference.target()).isEqualTo("parent.vhd");
+        });
+    }
+
+    @Test
+    void rejectsDynamicEndFooterBehindADifferencingCopyAtOffsetZero() throws Exception {
+        byte[] image = differencing(Files.readAllBytes(createDynamic("10M")), "parent.vhd", "parent.vhd");
+        ByteBuffer.wrap(image).putInt(image.length - 512 + 60, VhdInspector.TYPE_DYNAMIC);
+        sealFooter(image, image.length - 512);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertRejected(inspection, FindingCode.VHD_FOOTER_MISMATCH);
+        assertThat(inspection.references()).extracting(ExternalReference::code)
+                .containsExactly(FindingCode.VHD_DIFFERENCING);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "disk type, 60, 4", "dynamic header offset, 16, 8", "creator application, 28, 4",
+        "current size, 48, 8", "geometry cylinders, 56, 2", "geometry heads, 58, 1",
+        "geometry sectors, 59, 1", "unique id, 68, 16", "unique id last byte, 83, 1"})
+    void rejectsEndFooterThatDescribesAnotherDisk(String field, int offset, int length) throws Exception {
+        byte[] image = Files.readAllBytes(createDynamic("10M"));
+        int end = image.length - 512;
+        image[end + offset + length - 1] ^= 0x10;
+        sealFooter(image, end);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertRejected(inspection, FindingCode.VHD_FOOTER_MISMATCH);
+        assertThat(inspection.findings()).filteredOn(f -> f.code() == FindingCode.VHD_FOOTER_MISMATCH)
+                .singleElement().satisfies(finding -> {
+                    assertThat(finding.offset()).isEqualTo(end);
+                    assertThat(finding.message()).contains(field.replaceAll(" (cylinders|heads|sectors|last byte)", ""));
+                });
+    }
+
+    @Test
+    void warnsWhenEndFooterDiffersOnlyInFieldsThatDoNotChangeTheDisk() throws Exception {
+        byte[] image = Files.readAllBytes(createDynamic("10M"));
+        int end = image.length - 512;
+        ByteBuffer.wrap(image).putInt(end + 24, 12345); // time stamp
+        sealFooter(image, end);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(inspection.findings()).singleElement().satisfies(finding -> {
+            assertThat(finding.severity()).isEqualTo(Severity.WARN);
+            assertThat(finding.message()).contains("do not change the disk");
+        });
     }
 
     @Test
@@ -247,36 +337,184 @@ class VhdInspectorTest {
     void ignoresFilesWithoutCookie() {
         assertThat(InspectorHarness.inspect(inspector, new byte[4096]).level()).isEqualTo(MatchLevel.NONE);
         assertThat(InspectorHarness.inspect(inspector, new byte[0]).level()).isEqualTo(MatchLevel.NONE);
-        assertThat(InspectorHarness.inspect(inspector, "conectix".getBytes(StandardCharsets.US_ASCII)).level())
+        assertThat(InspectorHarness.inspect(inspector, "conecti".getBytes(StandardCharsets.US_ASCII)).level())
                 .isEqualTo(MatchLevel.NONE);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"8", "9", "100", "511"})
+    void rejectsFileShorterThanAFooterThatStartsWithTheCookie(int length) {
+        byte[] image = new byte[length];
+        System.arraycopy(VhdFooter.COOKIE, 0, image, 0, 8);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertRejected(inspection, FindingCode.TRUNCATED);
+        assertThat(inspection.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1", "3", "256", "504"})
+    void rejectsFixedDiskWhoseFooterIsCutShort(int missing) throws Exception {
+        byte[] fixed = Files.readAllBytes(createFixed("1M"));
+        byte[] image = Arrays.copyOf(fixed, fixed.length - missing);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertThat(inspection.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertRejected(inspection, FindingCode.TRUNCATED);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1", "200", "504"})
+    void rejectsDynamicDiskWhoseEndFooterIsCutShort(int missing) throws Exception {
+        byte[] dynamic = Files.readAllBytes(createDynamic("10M"));
+        byte[] image = Arrays.copyOf(dynamic, dynamic.length - missing);
+
+        assertRejected(InspectorHarness.inspect(inspector, image), FindingCode.TRUNCATED);
+    }
+
+    @Test
+    void rejectsCookieInTheLastSectorOfASmallFile() {
+        byte[] image = new byte[300];
+        System.arraycopy(VhdFooter.COOKIE, 0, image, 200, 8);
+
+        assertRejected(InspectorHarness.inspect(inspector, image), FindingCode.TRUNCATED);
     }
 
     @Test
     void truncatedDynamicDiskNeverMatchesSilently() throws Exception {
         byte[] image = Files.readAllBytes(createDynamic("10M"));
-        for (Inspection inspection : InspectorHarness.inspectTruncatedAt(inspector, image, 1, 511)) {
+        for (Inspection inspection : InspectorHarness.inspectTruncatedAt(inspector, image, 1, 7)) {
             assertThat(inspection.level()).isEqualTo(MatchLevel.NONE);
         }
 
+        assertThat(image.length).isEqualTo(2560);
         for (Inspection inspection : InspectorHarness.inspectTruncatedAt(inspector, image,
-                512, 513, 1024, 1535, 1536, 1537, 2047, 2048, image.length - 1)) {
-            // Cut before the end of the tables: rejected; cut into the end footer only: qemu still
-            // reads the disk by its copy at offset 0, so a match that carries a warning.
-            assertThat(inspection.findings()).isNotEmpty();
-            if (inspection.level() == MatchLevel.MAGIC_ONLY) {
-                assertThat(inspection.findings()).anyMatch(Finding::rejects);
-            }
+                8, 511, 512, 513, 1024, 1535, 1536, 1537, 2047, image.length - 504, image.length - 1)) {
+            // Cut anywhere from the cookie on: rejected, also when only the end footer is cut.
+            assertThat(inspection.level()).isNotEqualTo(MatchLevel.NONE);
+            assertThat(inspection.findings()).anyMatch(Finding::rejects);
+        }
+        // Cut exactly before the end footer: the footer is missing, which qemu tolerates.
+        Inspection withoutEndFooter = InspectorHarness.inspectTruncatedAt(inspector, image, 2048).get(0);
+        assertThat(withoutEndFooter.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(withoutEndFooter.findings()).singleElement().satisfies(finding ->
+                assertThat(finding.severity()).isEqualTo(Severity.WARN));
+    }
+
+    @Test
+    void truncatedFixedDiskIsNotRecognisedOrRejected() throws Exception {
+        byte[] image = Files.readAllBytes(createFixed("1M"));
+
+        // The footer is gone (or all but its first bytes): what is left is raw data.
+        for (Inspection inspection : InspectorHarness.inspectTruncatedAt(inspector, image,
+                511, 512, image.length - 512, image.length - 505)) {
+            assertThat(inspection.level()).isEqualTo(MatchLevel.NONE);
+        }
+        // The cookie is there but the footer is cut: a damaged VHD, never raw.
+        for (Inspection inspection : InspectorHarness.inspectTruncatedAt(inspector, image,
+                image.length - 504, image.length - 1)) {
+            assertThat(inspection.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+            assertThat(inspection.findings()).anyMatch(Finding::rejects);
         }
     }
 
     @Test
-    void truncatedFixedDiskIsNotRecognised() throws Exception {
-        byte[] image = Files.readAllBytes(createFixed("1M"));
+    void rejectsAllocatedBlockPastEndOfFileInA40GibDiskWhoseTableExceeds64Kib() throws Exception {
+        Path created = createDynamic("40G");
+        byte[] image = Files.readAllBytes(created);
+        int entries = ByteBuffer.wrap(image).getInt(512 + 28);
+        assertThat(entries * 4).isGreaterThan(64 * 1024);
+        int last = entries - 1;
+        // The last block allocated right after the table, as qemu would, but the file ends first.
+        ByteBuffer.wrap(image).putInt(1536 + last * 4, (image.length - 512) / 512);
+        Path patched = dir.resolve("patched-40G.vhd");
+        Files.write(patched, image);
 
-        for (Inspection inspection : InspectorHarness.inspectTruncatedAt(inspector, image,
-                511, 512, image.length - 512, image.length - 1)) {
-            assertThat(inspection.level()).isEqualTo(MatchLevel.NONE);
-        }
+        Inspection inspection = InspectorHarness.inspect(inspector, patched);
+
+        assertRejected(inspection, FindingCode.VHD_TABLE_OUT_OF_BOUNDS);
+        assertThat(inspection.findings()).anySatisfy(finding ->
+                assertThat(finding.message()).contains("VHD data block " + last));
+        assertThatThrownBy(() -> InspectorHarness.qemuVirtualSize(patched, "vpc"))
+                .hasMessageContaining("free_data_block_offset");
+    }
+
+    @Test
+    void checksTableEntriesBeyondTheVirtualSizeAsQemuDoes() throws Exception {
+        // A table with one entry more than the virtual size needs, in the padding of its sector.
+        Path created = createDynamicForceSize("4M");
+        byte[] image = Files.readAllBytes(created);
+        int entries = ByteBuffer.wrap(image).getInt(512 + 28);
+        ByteBuffer.wrap(image).putInt(512 + 28, entries + 1);
+        sealDynamicHeader(image);
+        ByteBuffer.wrap(image).putInt(1536 + entries * 4, 0x10000);
+        Path patched = dir.resolve("patched-4M.vhd");
+        Files.write(patched, image);
+
+        assertRejected(InspectorHarness.inspect(inspector, patched), FindingCode.VHD_TABLE_OUT_OF_BOUNDS);
+        assertThatThrownBy(() -> InspectorHarness.qemuVirtualSize(patched, "vpc"))
+                .hasMessageContaining("free_data_block_offset");
+    }
+
+    @Test
+    void rejectsTableLargerThanTheReadBudgetNamingTheBudget() throws Exception {
+        Path image = InspectorHarness.qemuImg(dir, "big.vhd", "create", "-q", "-f", "vpc", "{}", "600G");
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertRejected(inspection, FindingCode.READ_BUDGET_EXCEEDED);
+        assertThat(inspection.findings()).anySatisfy(finding ->
+                assertThat(finding.message()).contains("read_budget").contains("block allocation table"));
+        assertThat(InspectorHarness.inspect(inspector, image, LARGE_BUDGET).level()).isEqualTo(MatchLevel.MATCH);
+    }
+
+    @Test
+    void rejectsTableWhoseLastSectorEndsBeyondTheFile() throws Exception {
+        byte[] dynamic = Files.readAllBytes(createDynamic("10M"));
+        byte[] image = Arrays.copyOf(dynamic, dynamic.length + 100);
+        Arrays.fill(image, dynamic.length, image.length, (byte) 0xFF);
+        ByteBuffer.wrap(image).putLong(512 + 16, image.length - 30);
+        sealDynamicHeader(image);
+
+        assertRejected(InspectorHarness.inspect(inspector, image), FindingCode.VHD_TABLE_OUT_OF_BOUNDS);
+    }
+
+    @Test
+    void escapesControlCharactersInParentNameAndLocators() throws Exception {
+        byte[] image = differencing(Files.readAllBytes(createDynamic("10M")), "evil\u001b[2J\nname\u0000hidden",
+                "..\\p\u001b]0;x\u0007\r\nlocator\u0000tail");
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertThat(inspection.references()).singleElement().extracting(ExternalReference::target)
+                .isEqualTo("evil\\x1b[2J\\x0aname\\x00hidden");
+        assertThat(inspection.details()).containsEntry("parent_locator.0",
+                "W2ru:..\\p\\x1b]0;x\\x07\\x0d\\x0alocator\\x00tail");
+
+        Path file = dir.resolve("evil.vhd");
+        Files.write(file, image);
+        ValidationReport report = ImageValidator.of(ImagePolicy.defaults()).validate(file,
+                dev.diskimage.core.DiskFormat.VPC);
+        assertThat(report.findings()).filteredOn(f -> f.code() == FindingCode.VHD_DIFFERENCING).singleElement()
+                .satisfies(finding -> {
+                    assertThat(finding.message()).contains("evil\\x1b[2J\\x0aname\\x00hidden");
+                    assertThat(finding.message()).doesNotContain("\u001b", "\n", "\u0000");
+                });
+        assertThat(report.details().values()).allSatisfy(value ->
+                assertThat(String.valueOf(value)).doesNotContain("\u001b", "\n", "\r", "\u0000", "\u0007"));
+    }
+
+    @Test
+    void fuzzSeedsAreWhatTheirNamesSay() throws Exception {
+        String corpus = "VhdInspectorFuzzTestInputs/inspectsArbitraryBytes/";
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "dynamic.vhd")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "fixed.vhd")).isEqualTo(MatchLevel.MATCH);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "footer-mismatch-differencing-end.vhd"))
+                .isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(InspectorHarness.seedLevel(inspector, corpus + "end-footer-cut.vhd"))
+                .isEqualTo(MatchLevel.MAGIC_ONLY);
     }
 
     private Path createDynamic(String size) throws Exception {

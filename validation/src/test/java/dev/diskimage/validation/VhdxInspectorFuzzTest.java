@@ -35,6 +35,24 @@ class VhdxInspectorFuzzTest {
         assertThat(inspection.virtualSize()).hasValue(64L << 20);
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "s-log-not-empty.bin, VHDX_LOG_NOT_EMPTY", "s-same-sequence.bin, MALFORMED_HEADER"})
+    void headerSeedsAreRejectedForTheirReason(String seedName, dev.diskimage.core.FindingCode code)
+            throws java.io.IOException {
+        byte[] seed;
+        try (var in = getClass().getResourceAsStream("VhdxInspectorFuzzTestInputs/inspectsScatteredLayout/" + seedName)) {
+            seed = in.readAllBytes();
+        }
+
+        Inspection inspection = InspectorHarness.inspect(inspector, scatter(seed));
+
+        assertThat(inspection.findings()).anySatisfy(finding -> {
+            assertThat(finding.code()).isEqualTo(code);
+            assertThat(finding.rejects()).isTrue();
+        });
+    }
+
     /** Places consecutive 4 KiB pages of {@code data} at {@link #PAGE_OFFSETS} in a 4 MiB image. */
     static byte[] scatter(byte[] data) {
         byte[] image = new byte[LAYOUT_SIZE];

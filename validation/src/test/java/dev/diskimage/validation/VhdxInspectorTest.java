@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class VhdxInspectorTest {
     private static final int RT = (int) VhdxInspector.REGION_TABLE_1;
+    private static final UUID LOG_GUID = UUID.fromString("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
 
     private final VhdxInspector inspector = new VhdxInspector();
 
@@ -165,6 +166,132 @@ class VhdxInspectorTest {
     }
 
     @Test
+    void rejectsNonEmptyLogInBothHeaders() throws Exception {
+        Path created = create("64M");
+        byte[] image = Files.readAllBytes(created);
+        setLogGuid(image, VhdxInspector.HEADER_1, LOG_GUID);
+        setLogGuid(image, VhdxInspector.HEADER_2, LOG_GUID);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertThat(inspection.findings()).anySatisfy(finding -> {
+            assertThat(finding.code()).isEqualTo(FindingCode.VHDX_LOG_NOT_EMPTY);
+            assertThat(finding.rejects()).isTrue();
+            assertThat(finding.message()).contains(LOG_GUID.toString());
+        });
+        assertThat(inspection.details()).containsEntry("log_guid_set", true);
+    }
+
+    @ParameterizedTest(name = "log in header at {0}, sequence numbers {1}/{2}, rejected: {3}")
+    @CsvSource({
+        // The header with the higher sequence number is current, whichever slot it is in.
+        "65536, 10, 9, true", "65536, 9, 10, false", "131072, 9, 10, true", "131072, 10, 9, false",
+        // Sequence numbers are unsigned: 2^63 is higher than 1.
+        "65536, -9223372036854775808, 1, true", "131072, -9223372036854775808, 1, false"})
+    void decidesTheLogByTheCurrentHeader(long logHeader, long firstSequence, long secondSequence, boolean rejected)
+            throws Exception {
+        byte[] image = Files.readAllBytes(create("64M"));
+        setSequence(image, VhdxInspector.HEADER_1, firstSequence);
+        setSequence(image, VhdxInspector.HEADER_2, secondSequence);
+        setLogGuid(image, logHeader, LOG_GUID);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(inspection.details()).containsEntry("log_guid_set", rejected);
+        if (rejected) {
+            assertThat(inspection.findings()).singleElement().satisfies(finding -> {
+                assertThat(finding.code()).isEqualTo(FindingCode.VHDX_LOG_NOT_EMPTY);
+                assertThat(finding.rejects()).isTrue();
+                assertThat(finding.offset()).isEqualTo(logHeader + 48);
+            });
+        } else {
+            assertThat(inspection.findings()).isEmpty();
+        }
+    }
+
+    @Test
+    void ignoresTheLogOfADamagedHeaderEvenWithTheHigherSequence() throws Exception {
+        byte[] image = Files.readAllBytes(create("64M"));
+        setSequence(image, VhdxInspector.HEADER_1, 100);
+        setLogGuid(image, VhdxInspector.HEADER_1, LOG_GUID);
+        image[(int) VhdxInspector.HEADER_1 + 300] ^= 1;
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(inspection.details()).containsEntry("log_guid_set", false);
+        assertThat(inspection.findings()).singleElement().satisfies(finding -> {
+            assertThat(finding.code()).isEqualTo(FindingCode.VHDX_BAD_CHECKSUM);
+            assertThat(finding.severity()).isEqualTo(Severity.WARN);
+        });
+    }
+
+    @Test
+    void rejectsTwoDifferentHeadersWithTheSameSequenceNumber() throws Exception {
+        byte[] image = Files.readAllBytes(create("64M"));
+        setSequence(image, VhdxInspector.HEADER_1, 7);
+        setSequence(image, VhdxInspector.HEADER_2, 7);
+        setLogGuid(image, VhdxInspector.HEADER_2, LOG_GUID);
+
+        assertRejected(InspectorHarness.inspect(inspector, image), FindingCode.MALFORMED_HEADER);
+    }
+
+    @Test
+    void acceptsTwoIdenticalHeadersWithTheSameSequenceNumber() throws Exception {
+        // Disk2VHD writes them so, and qemu accepts it.
+        byte[] image = Files.readAllBytes(create("64M"));
+        System.arraycopy(image, (int) VhdxInspector.HEADER_1, image, (int) VhdxInspector.HEADER_2,
+                VhdxInspector.HEADER_SIZE);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(inspection.findings()).isEmpty();
+    }
+
+    @Test
+    void rejectsAChecksummedHeaderOfAnotherVersionEvenWhenNotCurrent() throws Exception {
+        byte[] image = Files.readAllBytes(create("64M"));
+        setSequence(image, VhdxInspector.HEADER_1, 1);
+        setSequence(image, VhdxInspector.HEADER_2, 2);
+        le(image).putShort((int) VhdxInspector.HEADER_1 + 66, (short) 2);
+        seal(image, (int) VhdxInspector.HEADER_1, VhdxInspector.HEADER_SIZE);
+
+        assertRejected(InspectorHarness.inspect(inspector, image), FindingCode.MALFORMED_HEADER);
+    }
+
+    @Test
+    void escapesControlCharactersInParentLocatorValues() throws Exception {
+        byte[] image = withParentLocator(Files.readAllBytes(create("64M")),
+                "relative_path", "..\\b\u001b[31m\nase\u0000.vhdx", "absolute_win32_path", "C:\\x\r\u0007.vhdx");
+
+        Inspection inspection = InspectorHarness.inspect(inspector, image);
+
+        assertThat(inspection.references()).singleElement().extracting(ExternalReference::target)
+                .isEqualTo("..\\b\\x1b[31m\\x0aase\\x00.vhdx");
+        assertThat(inspection.details())
+                .containsEntry("parent_locator.relative_path", "..\\b\\x1b[31m\\x0aase\\x00.vhdx")
+                .containsEntry("parent_locator.absolute_win32_path", "C:\\x\\x0d\\x07.vhdx");
+
+        Path file = dir.resolve("evil.vhdx");
+        Files.write(file, image);
+        ValidationReport report = ImageValidator.of(ImagePolicy.defaults()).validate(file,
+                dev.diskimage.core.DiskFormat.VHDX);
+        assertThat(report.findings()).filteredOn(f -> f.code() == FindingCode.VHDX_HAS_PARENT).singleElement()
+                .satisfies(finding -> assertThat(finding.message())
+                        .contains("..\\b\\x1b[31m\\x0aase\\x00.vhdx").doesNotContain("\u001b", "\n", "\u0000"));
+    }
+
+    @Test
+    void rejectsAParentKeyGivenTwice() throws Exception {
+        byte[] image = withParentLocator(Files.readAllBytes(create("64M")),
+                "relative_path", "a.vhdx", "relative_path", "b.vhdx");
+
+        assertRejected(InspectorHarness.inspect(inspector, image), FindingCode.MALFORMED_HEADER);
+    }
+
+    @Test
     void rejectsRegionBeyondEndOfFile() throws Exception {
         byte[] image = Files.readAllBytes(create("64M"));
         le(image).putLong(RT + 16 + 16, 1L << 40);
@@ -288,6 +415,17 @@ class VhdxInspectorTest {
 
     private Path create(String size) throws Exception {
         return InspectorHarness.qemuImg(dir, "disk-" + size + ".vhdx", "create", "-q", "-f", "vhdx", "{}", size);
+    }
+
+    /** Sets a header's LogGuid and recomputes its CRC-32C, as a writer that left the log would. */
+    static void setLogGuid(byte[] image, long header, UUID guid) {
+        putGuid(le(image), (int) header + 48, guid);
+        seal(image, (int) header, VhdxInspector.HEADER_SIZE);
+    }
+
+    static void setSequence(byte[] image, long header, long sequence) {
+        le(image).putLong((int) header + 8, sequence);
+        seal(image, (int) header, VhdxInspector.HEADER_SIZE);
     }
 
     private static ByteBuffer le(byte[] image) {
