@@ -91,6 +91,12 @@ public enum FindingCode {
     /** The LUKS header is damaged or uses an unsupported version. */
     LUKS_MALFORMED,
 
+    // --- parallels / ploop ---
+    /** The Parallels image was not closed cleanly (in-use mark set; still readable read-only). */
+    PARALLELS_DIRTY,
+    /** The Parallels BAT, or a cluster it allocates, lies (partly) outside the file or over the header. */
+    PARALLELS_TABLE_OUT_OF_BOUNDS,
+
     // --- iso / partitions ---
     /** The ISO 9660 volume descriptors are damaged. */
     ISO_MALFORMED,
