@@ -32,6 +32,8 @@ public enum FindingCode {
     QEMU_DISAGREES,
     /** qemu-img could not read the image under the process limits. */
     QEMU_FAILED,
+    /** The bytes are a format qemu would probe and open (bochs, cloop, dmg, qcow v1) that this project does not support. */
+    UNSUPPORTED_FORMAT,
 
     // --- qcow2 ---
     /** qcow2 references a backing file. */
