@@ -34,6 +34,8 @@ public enum FindingCode {
     QEMU_DISAGREES,
     /** qemu-img could not read the image under the process limits. */
     QEMU_FAILED,
+    /** The bytes are a format qemu would probe and open (bochs, cloop, dmg, qcow v1) that this project does not support. */
+    UNSUPPORTED_FORMAT,
 
     // --- qcow2 ---
     /** qcow2 references a backing file. */
@@ -96,6 +98,12 @@ public enum FindingCode {
     // --- luks ---
     /** The LUKS header is damaged or uses an unsupported version. */
     LUKS_MALFORMED,
+
+    // --- parallels / ploop ---
+    /** The Parallels image was not closed cleanly (in-use mark set; still readable read-only). */
+    PARALLELS_DIRTY,
+    /** The Parallels BAT, or a cluster it allocates, lies (partly) outside the file or over the header. */
+    PARALLELS_TABLE_OUT_OF_BOUNDS,
 
     // --- iso / partitions ---
     /** The ISO 9660 volume descriptors are damaged. */

@@ -19,12 +19,22 @@ import java.util.stream.Collectors;
  * boot from USB and CD alike) or inside a fixed VHD (whose data area is a raw disk that
  * carries its own partition table). A partition table beside any other format is a polyglot:
  * the same file would boot as a raw disk.
+ *
+ * <p>Formats qemu would probe but this project does not support ({@link ForeignFormats}) are
+ * sniffed too: when one matches there is no detected format at all, so such a file is neither
+ * raw nor any format a caller declares.
  */
 final class FormatDetector {
     private final List<FormatInspector> inspectors;
+    private final List<ForeignFormat> foreignFormats;
 
     FormatDetector(List<FormatInspector> inspectors) {
+        this(inspectors, ForeignFormats.all());
+    }
+
+    FormatDetector(List<FormatInspector> inspectors, List<ForeignFormat> foreignFormats) {
         this.inspectors = List.copyOf(inspectors);
+        this.foreignFormats = List.copyOf(foreignFormats);
     }
 
     Detection detect(ImageBytes image) {
@@ -32,10 +42,18 @@ final class FormatDetector {
         for (FormatInspector inspector : inspectors) {
             inspections.add(inspector.run(image));
         }
-        return decide(inspections);
+        return decide(inspections, ForeignFormats.sniff(foreignFormats, image));
     }
 
     static Detection decide(List<Inspection> inspections) {
+        return decide(inspections, List.of());
+    }
+
+    /**
+     * @param foreign the findings of the foreign-format sniffers: a match, or a sniffer that
+     *                could not look; either leaves the image without a detected format
+     */
+    static Detection decide(List<Inspection> inspections, List<Finding> foreign) {
         List<Inspection> structured = new ArrayList<>();
         List<Inspection> partitionTables = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
@@ -52,6 +70,10 @@ final class FormatDetector {
             findings.addAll(prefixed(table));
         });
 
+        if (!foreign.isEmpty()) {
+            findings.addAll(foreign);
+            return new Detection(Optional.empty(), Optional.empty(), findings, details);
+        }
         if (structured.size() > 1) {
             findings.add(Finding.reject(FindingCode.AMBIGUOUS_FORMAT, Finding.NO_OFFSET,
                     "the bytes are valid as several formats at once (" + names(structured) + "): a polyglot"));

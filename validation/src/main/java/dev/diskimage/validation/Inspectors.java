@@ -14,6 +14,7 @@ final class Inspectors {
             new VdiInspector(),
             new LuksInspector(),
             new IsoInspector(),
+            new ParallelsInspector(),
             new PartitionTableInspector());
 
     private Inspectors() {

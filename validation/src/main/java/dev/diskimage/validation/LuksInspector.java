@@ -275,7 +275,10 @@ final class LuksInspector implements FormatInspector {
         return Long.parseLong(text);
     }
 
-    /** Reads a NUL-terminated printable ASCII name from a fixed 32-byte field; empty is malformed. */
+    /**
+     * Reads a NUL-terminated printable ASCII name from a fixed 32-byte field; empty is malformed.
+     * A refused name is quoted in the finding as read (the finding escapes it).
+     */
     private static String requireName(ByteBuffer header, int offset, String what) {
         StringBuilder name = new StringBuilder();
         for (int i = 0; i < NAME_FIELD; i++) {
@@ -284,7 +287,8 @@ final class LuksInspector implements FormatInspector {
                 break;
             }
             if (c < 0x20 || c > 0x7e || i == NAME_FIELD - 1) {
-                throw malformed(offset, what + " is not a terminated printable name");
+                throw malformed(offset, what + " '" + rawField(header, offset)
+                        + "' is not a terminated printable name");
             }
             name.append((char) c);
         }
@@ -292,6 +296,15 @@ final class LuksInspector implements FormatInspector {
             throw malformed(offset, what + " is empty");
         }
         return name.toString();
+    }
+
+    /** The whole name field up to its first NUL, byte for byte, for a finding to quote. */
+    private static String rawField(ByteBuffer header, int offset) {
+        StringBuilder raw = new StringBuilder(NAME_FIELD);
+        for (int i = 0; i < NAME_FIELD && header.get(offset + i) != 0; i++) {
+            raw.append((char) Bounds.u8(header, offset + i));
+        }
+        return raw.toString();
     }
 
     private static boolean startsWith(ByteBuffer bytes, byte[] prefix) {

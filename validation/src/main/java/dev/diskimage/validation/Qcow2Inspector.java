@@ -109,8 +109,9 @@ final class Qcow2Inspector implements FormatInspector {
 
     @Override
     public void inspect(ImageBytes image, InspectionBuilder result) {
-        ByteBuffer magic = image.read(0, 4);
-        if (magic.remaining() < 4 || magic.getInt(0) != MAGIC) {
+        ByteBuffer magic = image.read(0, OFF_VERSION + 4);
+        // block/qcow.c probes version 1 as the older qcow format: QcowV1Sniffer refuses those.
+        if (magic.remaining() < 4 || magic.getInt(0) != MAGIC || QcowV1Sniffer.isQcowV1(magic)) {
             return;
         }
         result.magicFound();

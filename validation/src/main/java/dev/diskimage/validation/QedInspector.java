@@ -40,8 +40,9 @@ final class QedInspector implements FormatInspector {
     private static final long SECTOR = 512;
     // Not a spec limit: QED images have a one-cluster header; a huge count means a crafted one.
     private static final long MAX_HEADER_CLUSTERS = 1024;
-    // block/qed.c: backing file names are read into a 1024-byte buffer.
-    private static final long MAX_BACKING_NAME = 1023;
+    // block/qed.c (qemu 7.2): qed_read_string reads the name into bs->auto_backing_file[PATH_MAX]
+    // and refuses names that do not fit with their terminator.
+    static final long MAX_BACKING_NAME = 4095;
 
     // qed spec: feature bits.
     private static final long FEATURE_BACKING_FILE = 1L;

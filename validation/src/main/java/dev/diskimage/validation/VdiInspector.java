@@ -77,6 +77,12 @@ final class VdiInspector implements FormatInspector {
     public void inspect(ImageBytes image, InspectionBuilder result) {
         ByteBuffer head = image.read(0, SIGNATURE_OFFSET + 4).order(ByteOrder.LITTLE_ENDIAN);
         if (head.remaining() < SIGNATURE_OFFSET + 4) {
+            // A file that ends inside the pre-header text is a VDI cut short, not raw.
+            if (hasPreHeaderText(head)) {
+                result.magicFound();
+                throw new InspectionFailure(FindingCode.TRUNCATED, 0, "VDI pre-header text is present but the image"
+                        + " ends after " + head.remaining() + " bytes, before the signature");
+            }
             return;
         }
         if (head.getInt(SIGNATURE_OFFSET) != SIGNATURE) {
@@ -175,7 +181,7 @@ final class VdiInspector implements FormatInspector {
     }
 
     private static boolean hasPreHeaderText(ByteBuffer head) {
-        byte[] text = new byte[PRE_HEADER_TEXT];
+        byte[] text = new byte[Math.min(PRE_HEADER_TEXT, head.remaining())];
         head.duplicate().position(0).get(text);
         String s = new String(text, StandardCharsets.ISO_8859_1);
         return s.startsWith(PRE_HEADER_START) && s.contains(PRE_HEADER_END);

@@ -99,4 +99,17 @@ class FormatDetectorTest {
         assertThat(detection.format()).contains(DiskFormat.QCOW2);
         assertThat(detection.findings()).anyMatch(Finding::rejects);
     }
+
+    @Test
+    void aForeignFormatLeavesNoFormatEvenBesideAMatch() {
+        Finding bochs = Finding.reject(FindingCode.UNSUPPORTED_FORMAT, 0, "bochs: the bytes are a bochs image");
+        Detection alone = FormatDetector.decide(List.of(Inspection.none(DiskFormat.QCOW2)), List.of(bochs));
+        Detection beside = FormatDetector.decide(List.of(match(DiskFormat.QCOW2, "v3")), List.of(bochs));
+
+        assertThat(alone.format()).isEmpty();
+        assertThat(codes(alone)).containsExactly(FindingCode.UNSUPPORTED_FORMAT);
+        assertThat(beside.format()).isEmpty();
+        assertThat(beside.chosen()).isEmpty();
+        assertThat(codes(beside)).containsExactly(FindingCode.UNSUPPORTED_FORMAT);
+    }
 }

@@ -55,6 +55,7 @@ class ImageValidatorTest {
                 InspectorHarness.qemuImg(dir, "disk.vhdx", "create", "-q", "-f", "vhdx", "{}", "1G"),
                 InspectorHarness.qemuImg(dir, "disk.vdi", "create", "-q", "-f", "vdi", "{}", "1G"),
                 InspectorHarness.qemuImg(dir, "disk.qed", "create", "-q", "-f", "qed", "{}", "1G"),
+                InspectorHarness.qemuImg(dir, "disk.ploop", "create", "-q", "-f", "parallels", "{}", "1G"),
                 InspectorHarness.qemuImg(dir, "disk.luks", "create", "-q", "-f", "luks", "--object",
                         "secret,id=s,data=pw", "-o", "key-secret=s,iter-time=10", "{}", "4M"));
     }

@@ -353,11 +353,19 @@ class Qcow2InspectorTest {
 
     @Test
     void rejectsUnsupportedVersions() throws Exception {
-        for (long version : new long[] {0, 1, 4, 0xffffffffL}) {
+        for (long version : new long[] {0, 4, 0xffffffffL}) {
             Inspection result = InspectorHarness.inspect(inspector, patchU32(plainV3(), 4, version));
             assertThat(result.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
             assertRejected(result, FindingCode.MALFORMED_HEADER);
         }
+    }
+
+    @Test
+    void leavesQcowVersion1ToTheForeignFormatSniffer() throws Exception {
+        // qemu probes magic + version 1 as "qcow", not qcow2; QcowV1Sniffer refuses it.
+        assertThat(InspectorHarness.inspect(inspector, patchU32(plainV3(), 4, 1)).level()).isEqualTo(MatchLevel.NONE);
+        Path qcow = InspectorHarness.qemuImg(dir, "v1.qcow", "create", "-q", "-f", "qcow", "{}", "1M");
+        assertThat(InspectorHarness.inspect(inspector, qcow).level()).isEqualTo(MatchLevel.NONE);
     }
 
     @Test

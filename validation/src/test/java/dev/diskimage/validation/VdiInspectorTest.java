@@ -167,8 +167,17 @@ class VdiInspectorTest {
 
         assertThat(inspect(INSPECTOR, bytes).level()).isEqualTo(MatchLevel.NONE);
         assertThat(inspect(INSPECTOR, new byte[0]).level()).isEqualTo(MatchLevel.NONE);
-        assertThat(inspect(INSPECTOR, "<<< Oracle VM VirtualBox Disk Image >>>\n".getBytes(StandardCharsets.US_ASCII))
-                .level()).isEqualTo(MatchLevel.NONE);
+        assertThat(inspect(INSPECTOR, "<<< Oracle VM VirtualBox".getBytes(StandardCharsets.US_ASCII)).level())
+                .isEqualTo(MatchLevel.NONE);
+    }
+
+    @Test
+    void preHeaderTextCutBeforeTheSignatureIsATruncatedVdiNotRaw() {
+        // The text is evidence of a VDI at any length (as beside a wrong signature): never raw.
+        Inspection result = inspect(INSPECTOR,
+                "<<< Oracle VM VirtualBox Disk Image >>>\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(result.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(result.findings()).extracting(Finding::code).containsExactly(FindingCode.TRUNCATED);
     }
 
     @Test
@@ -178,8 +187,9 @@ class VdiInspectorTest {
         List<Inspection> results = InspectorHarness.inspectTruncatedAt(INSPECTOR, bytes,
                 0, 0x40, 0x43, 0x44, 0x48, 0x154, 0x180, 0x1ff, 0x200, 0x300, 0x400, 2 * MIB);
 
-        assertThat(results.subList(0, 3)).allSatisfy(i -> assertThat(i.level()).isEqualTo(MatchLevel.NONE));
-        assertThat(results.subList(3, results.size())).allSatisfy(i -> {
+        assertThat(results.get(0).level()).isEqualTo(MatchLevel.NONE);
+        // Cut inside or right after the pre-header text, before the signature: still a cut VDI.
+        assertThat(results.subList(1, results.size())).allSatisfy(i -> {
             assertThat(i.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
             assertThat(i.findings()).extracting(Finding::code).containsExactly(FindingCode.TRUNCATED);
         });
