@@ -1,5 +1,7 @@
 package dev.diskimage.core;
 
+import java.util.Locale;
+
 /**
  * Makes text that came from outside (names read from an image, file names, parser messages)
  * safe to put in a report, a log line or a terminal: control and invisible formatting
@@ -13,6 +15,10 @@ package dev.diskimage.core;
 public final class UntrustedText {
     /** Default cap on a name read from an image, in characters. */
     public static final int MAX_NAME_CHARS = 1024;
+    /** The smallest cap accepted: room for some text and the note of what was cut. */
+    public static final int MIN_CAP = 64;
+    /** Room kept at the end of a capped result for "...(N more characters)". */
+    private static final int CUT_NOTE_RESERVE = 40;
 
     private UntrustedText() {
     }
@@ -24,12 +30,15 @@ public final class UntrustedText {
 
     /**
      * Returns {@code text} with every C0/C1 control character, DEL, bidirectional override and
-     * other invisible format character replaced by <code>\xNN</code> or <code>&#92;u{NNNN}</code>, and
-     * everything after {@code maxChars} replaced by a note of how much was cut.
+     * other invisible format character replaced by <code>\xNN</code> or <code>&#92;u{NNNN}</code>;
+     * when the result would be longer than {@code maxChars}, its end is replaced by a note of how
+     * much was cut, so that the result never exceeds {@code maxChars}.
+     *
+     * @throws IllegalArgumentException if {@code maxChars} is below {@link #MIN_CAP}
      */
     public static String sanitize(String text, int maxChars) {
-        if (maxChars < 1) {
-            throw new IllegalArgumentException("maxChars must be positive: " + maxChars);
+        if (maxChars < MIN_CAP) {
+            throw new IllegalArgumentException("maxChars must be at least " + MIN_CAP + ": " + maxChars);
         }
         if (text == null) {
             return null;
@@ -38,22 +47,34 @@ public final class UntrustedText {
             return text;
         }
         StringBuilder out = new StringBuilder(Math.min(text.length(), maxChars) + 16);
+        int cutLength = 0;
+        int cutIndex = 0;
         int index = 0;
-        while (index < text.length() && out.length() < maxChars) {
-            int codePoint = text.codePointAt(index);
-            index += Character.charCount(codePoint);
-            if (!needsEscape(codePoint)) {
-                out.appendCodePoint(codePoint);
-            } else if (codePoint <= 0xff) {
-                out.append(String.format(java.util.Locale.ROOT, "\\x%02x", codePoint));
-            } else {
-                out.append(String.format(java.util.Locale.ROOT, "\\u{%04x}", codePoint));
+        while (index < text.length() && out.length() <= maxChars) {
+            if (out.length() <= maxChars - CUT_NOTE_RESERVE) {
+                cutLength = out.length();
+                cutIndex = index;
             }
+            int codePoint = text.codePointAt(index);
+            appendEscaped(out, codePoint);
+            index += Character.charCount(codePoint);
         }
-        if (index < text.length()) {
-            out.append("...(").append(text.length() - index).append(" more characters)");
+        if (index == text.length() && out.length() <= maxChars) {
+            return out.toString();
         }
-        return out.toString();
+        out.setLength(cutLength);
+        return out.append("...(").append(text.codePointCount(cutIndex, text.length())).append(" more characters)")
+                .toString();
+    }
+
+    private static void appendEscaped(StringBuilder out, int codePoint) {
+        if (!needsEscape(codePoint)) {
+            out.appendCodePoint(codePoint);
+        } else if (codePoint <= 0xff) {
+            out.append(String.format(Locale.ROOT, "\\x%02x", codePoint));
+        } else {
+            out.append(String.format(Locale.ROOT, "\\u{%04x}", codePoint));
+        }
     }
 
     private static boolean isClean(String text, int maxChars) {

@@ -27,24 +27,35 @@ class UntrustedTextTest {
     }
 
     @Test
-    void isIdempotent() {
+    void isIdempotentEvenForCappedText() {
         String once = UntrustedText.sanitize("x\u001by\n" + "z".repeat(5000));
+        String short1 = UntrustedText.sanitize("x\u001by");
 
-        assertThat(UntrustedText.sanitize(once, once.length())).isEqualTo(once);
+        assertThat(UntrustedText.sanitize(once)).isEqualTo(once);
+        assertThat(UntrustedText.sanitize(short1)).isEqualTo(short1);
+        assertThat(UntrustedText.sanitize(once, 4096)).isEqualTo(once);
     }
 
     @Test
     void capsTheLengthAndSaysHowMuchWasCut() {
         String capped = UntrustedText.sanitize("a".repeat(5000));
 
-        assertThat(capped).startsWith("a".repeat(UntrustedText.MAX_NAME_CHARS))
-                .endsWith("...(3976 more characters)");
+        assertThat(capped).hasSizeLessThanOrEqualTo(UntrustedText.MAX_NAME_CHARS)
+                .startsWith("a".repeat(UntrustedText.MAX_NAME_CHARS - 40))
+                .endsWith("...(" + (5000 - (UntrustedText.MAX_NAME_CHARS - 40)) + " more characters)");
+    }
+
+    @Test
+    void neverCutsAnEscapeInHalf() {
+        String capped = UntrustedText.sanitize("\u001b".repeat(1000), 100);
+
+        assertThat(capped).hasSizeLessThanOrEqualTo(100).matches("(\\\\x1b)+\\.\\.\\.\\(\\d+ more characters\\)");
     }
 
     @Test
     void nullStaysNullAndTheCapMustBePositive() {
         assertThat(UntrustedText.sanitize(null)).isNull();
-        assertThatThrownBy(() -> UntrustedText.sanitize("x", 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> UntrustedText.sanitize("x", 10)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -44,9 +44,6 @@ final class ParallelsInspector implements FormatInspector {
     static final long MAX_TRACKS = Integer.MAX_VALUE / 513;
     // block/parallels.c: a BAT above INT_MAX / 4 entries is "Catalog too large".
     static final long MAX_BAT_ENTRIES = Integer.MAX_VALUE / 4;
-    // Not a spec limit: how much of the BAT is checked entry by entry (64 Ki entries: 64 GiB of
-    // disk with the default 1 MiB cluster), to stay well inside the read budget.
-    static final int BAT_CHECK_BYTES = 256 << 10;
 
     // parallels.txt, format extension: one cluster at ext_off (in sectors) starting with this
     // magic and an MD5 of the rest of the cluster, then a list of feature headers.
@@ -138,41 +135,33 @@ final class ParallelsInspector implements FormatInspector {
     }
 
     /**
-     * Checks that every allocated cluster in (a bounded prefix of) the BAT lies after the BAT and
-     * wholly inside the file, as {@code block/parallels.c} requires on open ("Offset in BAT is out
-     * of image"); returns the number of allocated entries seen.
+     * Checks that every allocated cluster in the BAT lies after the BAT and wholly inside the
+     * file, as {@code block/parallels.c} requires on open ("Offset in BAT is out of image");
+     * returns the number of allocated entries. The whole table is read from the budget.
      */
     private static long checkBat(ImageBytes image, long batEntries, long multiplier, long tracks, long dataStart,
             long fileSize) {
         // block/parallels.c compares in whole sectors: a partial last sector does not count.
         long fileSectors = fileSize / SECTOR;
         long firstDataSector = dataStart / SECTOR;
-        long checked = Math.min(batEntries, BAT_CHECK_BYTES / Integer.BYTES);
-        long allocated = 0;
-        for (long done = 0; done < checked; ) {
-            int count = (int) Math.min(checked - done, FileImageBytes.BLOCK / Integer.BYTES);
-            long at = HEADER_LENGTH + done * Integer.BYTES;
-            ByteBuffer entries = image.readExactly(at, count * Integer.BYTES, "Parallels BAT")
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < count; i++) {
-                long entry = Bounds.u32(entries, i * Integer.BYTES);
-                if (entry == 0) {
-                    continue;
-                }
-                allocated++;
-                // entry * multiplier < 2^32 * 2^22: no overflow.
-                long sector = entry * multiplier;
-                if (sector < firstDataSector || sector > fileSectors - tracks) {
-                    throw new InspectionFailure(FindingCode.PARALLELS_TABLE_OUT_OF_BOUNDS,
-                            at + (long) i * Integer.BYTES,
-                            "Parallels BAT entry " + (done + i) + " points at sector " + sector
-                                    + ", outside the data area of the image (sectors " + firstDataSector + ".."
-                                    + fileSectors + ")");
-                }
-            }
-            done += count;
-        }
-        return allocated;
+        long[] allocated = {0};
+        AllocationTable.forEachEntry(image, HEADER_LENGTH, batEntries, ByteOrder.LITTLE_ENDIAN, "Parallels BAT",
+                "Parallels images this large (above about 256 GiB with 1 MiB clusters under the default 1 MiB)",
+                (index, entry, at) -> {
+                    if (entry == 0) {
+                        return;
+                    }
+                    allocated[0]++;
+                    // entry * multiplier < 2^32 * 2^22: no overflow.
+                    long sector = entry * multiplier;
+                    if (sector < firstDataSector || sector > fileSectors - tracks) {
+                        throw new InspectionFailure(FindingCode.PARALLELS_TABLE_OUT_OF_BOUNDS, at,
+                                "Parallels BAT entry " + index + " points at sector " + sector
+                                        + ", outside the data area of the image (sectors " + firstDataSector + ".."
+                                        + fileSectors + ")");
+                    }
+                });
+        return allocated[0];
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.diskimage.validation;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -56,8 +57,6 @@ final class VhdInspector implements FormatInspector {
     private static final long BAT_UNALLOCATED = 0xFFFFFFFFL;
     // VHD spec: a BAT entry is a big-endian 32-bit sector number.
     private static final int BAT_ENTRY_SIZE = 4;
-    // The BAT is read in chunks of this many entries (64 KiB), each paid from the read budget.
-    static final int BAT_CHUNK_ENTRIES = 16 * 1024;
     // Parent locator data read at most this many bytes: a path, never the data it names.
     private static final int MAX_LOCATOR_BYTES = 2048;
 
@@ -252,35 +251,14 @@ final class VhdInspector implements FormatInspector {
     private static void checkAllocatedBlocks(ImageBytes image, long tableOffset, long entries, long blockSize) {
         // VHD spec: each block is preceded by a sector bitmap padded to a sector boundary.
         long bitmapBytes = ((blockSize / SECTOR / 8) + SECTOR - 1) / SECTOR * SECTOR;
-        for (long first = 0; first < entries; first += BAT_CHUNK_ENTRIES) {
-            int count = (int) Math.min(BAT_CHUNK_ENTRIES, entries - first);
-            ByteBuffer chunk = readTableChunk(image, tableOffset + first * BAT_ENTRY_SIZE, count * BAT_ENTRY_SIZE,
-                    entries);
-            for (int i = 0; i < count; i++) {
-                long entry = Bounds.u32(chunk, i * BAT_ENTRY_SIZE);
-                if (entry == BAT_UNALLOCATED) {
-                    continue;
-                }
-                Bounds.requireWithin(entry * SECTOR, bitmapBytes + blockSize, image.size(),
-                        FindingCode.VHD_TABLE_OUT_OF_BOUNDS, "VHD data block " + (first + i));
-            }
-        }
-    }
-
-    private static ByteBuffer readTableChunk(ImageBytes image, long offset, int length, long entries) {
-        try {
-            return image.readExactly(offset, length, "VHD block allocation table");
-        } catch (InspectionFailure failure) {
-            if (failure.code() != FindingCode.READ_BUDGET_EXCEEDED) {
-                throw failure;
-            }
-            throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, failure.offset(),
-                    "VHD block allocation table of " + entries + " entries (" + entries * BAT_ENTRY_SIZE
-                            + " bytes) must be read whole to prove every block lies inside the file, and that"
-                            + " exceeds the read budget: raise the policy's read_budget for dynamic VHDs this large"
-                            + " (above about 500 GiB with 2 MiB blocks under the default 1 MiB); "
-                            + failure.getMessage());
-        }
+        AllocationTable.forEachEntry(image, tableOffset, entries, ByteOrder.BIG_ENDIAN, "VHD block allocation table",
+                "dynamic VHDs this large (above about 500 GiB with 2 MiB blocks under the default 1 MiB)",
+                (index, entry, at) -> {
+                    if (entry != BAT_UNALLOCATED) {
+                        Bounds.requireWithin(entry * SECTOR, bitmapBytes + blockSize, image.size(),
+                                FindingCode.VHD_TABLE_OUT_OF_BOUNDS, "VHD data block " + index);
+                    }
+                });
     }
 
     /** A differencing disk: report its parent by name, with the locators' paths as details. */

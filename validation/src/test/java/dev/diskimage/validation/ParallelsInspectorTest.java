@@ -92,7 +92,8 @@ class ParallelsInspectorTest {
         for (String[] c : cases) {
             Path file = InspectorHarness.qemuImg(dir, "odd-" + c[0] + "-" + c[1] + ".prl", "create", "-q", "-f",
                     "parallels", "-o", "cluster_size=" + c[1], "{}", c[0]);
-            Inspection result = inspect(file);
+            // The 1T and 3G-in-512-byte-clusters tables (4 and 24 MiB) are read whole: a budget to match.
+            Inspection result = InspectorHarness.inspect(inspector, file, 32L << 20);
             assertThat(result.level()).as(file.toString()).isEqualTo(MatchLevel.MATCH);
             assertThat(result.virtualSize()).as(file.toString())
                     .hasValue(InspectorHarness.qemuVirtualSize(file, "parallels"));
@@ -117,6 +118,31 @@ class ParallelsInspectorTest {
         assertRejected(Arrays.copyOf(allocated, allocated.length - 1), FindingCode.PARALLELS_TABLE_OUT_OF_BOUNDS);
         // The empty image's data area starts at cluster 2: cluster 1 is the second half of its BAT.
         assertRejected(patch32(empty, 64 + 4 * 100, 1), FindingCode.PARALLELS_TABLE_OUT_OF_BOUNDS);
+    }
+
+    @Test
+    void checksBatEntriesFarIntoALargeTable() throws Exception {
+        Path file = InspectorHarness.qemuImg(dir, "large.prl", "create", "-q", "-f", "parallels", "{}", "100G");
+        byte[] image = Files.readAllBytes(file);
+        int farEntry = 70_000;
+
+        assertThat(inspect(file).level()).isEqualTo(MatchLevel.MATCH);
+        assertRejected(patch32(image, 64 + 4 * farEntry, 0xfffffff0L), FindingCode.PARALLELS_TABLE_OUT_OF_BOUNDS);
+    }
+
+    @Test
+    void aBatLargerThanTheReadBudgetIsRefusedNotHalfChecked() throws Exception {
+        Path file = InspectorHarness.qemuImg(dir, "huge.prl", "create", "-q", "-f", "parallels", "{}", "400G");
+
+        Inspection withDefaultBudget = inspect(file);
+        Inspection withLargerBudget = InspectorHarness.inspect(inspector, file, 4L << 20);
+
+        assertThat(withDefaultBudget.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(withDefaultBudget.findings()).extracting(f -> f.code())
+                .containsExactly(FindingCode.READ_BUDGET_EXCEEDED);
+        assertThat(withDefaultBudget.findings().get(0).message()).contains("Parallels BAT", "read_budget");
+        assertThat(withLargerBudget.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(withLargerBudget.virtualSize()).hasValue(400L << 30);
     }
 
     @Test
