@@ -195,7 +195,8 @@ final class VmdkInspector implements FormatInspector {
             throw new InspectionFailure(FindingCode.VMDK_COPIES_DISAGREE, copyOffset,
                     "the footer's header copy describes another disk than the first header (capacity "
                             + Long.toUnsignedString(copy.capacity()) + " vs "
-                            + Long.toUnsignedString(primary.capacity()) + " sectors, grain " + Long.toUnsignedString(copy.grainSize()) + " vs "
+                            + Long.toUnsignedString(primary.capacity()) + " sectors, grain "
+                            + Long.toUnsignedString(copy.grainSize()) + " vs "
                             + Long.toUnsignedString(primary.grainSize()) + " sectors, compression "
                             + copy.compressAlgorithm() + " vs " + primary.compressAlgorithm() + ")");
         }
