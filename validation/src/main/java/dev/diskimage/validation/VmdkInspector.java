@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
  *
  * <p>Everything a VMDK can point at outside itself is reported: extents in other files
  * ({@link FindingCode#VMDK_EXTERNAL_EXTENT}) and parent disks ({@link FindingCode#VMDK_PARENT_HINT}).
+ * A sparse file's descriptors may name only the file itself ({@link VmdkSelfExtent}), and every
+ * copy of its metadata that some reader uses (both header copies of a streamOptimized file, the
+ * descriptors they point to, qemu's fixed descriptor window) must agree
+ * ({@link FindingCode#VMDK_COPIES_DISAGREE}), so that no reader sees another disk.
  * Where qemu reads the disk differently from the specification (it looks for the parent hint
  * and the content ids in a fixed window after the header, and follows the embedded descriptor's
  * extents when the header's capacity is zero) this inspector follows what qemu would do, since
