@@ -203,6 +203,37 @@ class VmdkForeignReferenceTest {
     }
 
     @Test
+    void parentHintsWithHostileCharactersAreRefusedOrEscapedInEveryDescriptorForm() {
+        for (String hint : List.of("/p\u001b[2J", "/p\nq", "/p\0q", "/p\u009bq", "/p\u202eq")) {
+            String embedded = descriptor(sparse, "base.vmdk").replace("createType=",
+                    "parentFileNameHint=\"" + hint + "\"\ncreateType=");
+            byte[] sparseImage = sparse.clone();
+            writeDescriptor(sparseImage, SECTOR, embedded);
+            byte[] descriptorFile = ("# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=2\n"
+                    + "createType=\"monolithicFlat\"\nparentFileNameHint=\"" + hint + "\"\nRW 10 FLAT \"f.vmdk\" 0\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            for (byte[] image : List.of(sparseImage, descriptorFile)) {
+                Inspection inspection = inspect(INSPECTOR, image);
+
+                boolean printableInUtf8 = hint.chars().allMatch(c -> c >= 0x20 && c != 0x7f);
+                if (printableInUtf8) {
+                    // C1 and bidi characters pass the byte-level syntax: reported, escaped.
+                    assertThat(inspection.references()).as(hint).anySatisfy(r -> {
+                        assertThat(r.kind()).isEqualTo(ExternalReference.Kind.BACKING);
+                        assertThat(r.target()).isEqualTo(UntrustedText.sanitize(hint)).isNotEqualTo(hint);
+                    });
+                } else {
+                    assertThat(inspection.findings()).as(hint).anySatisfy(f -> {
+                        assertThat(f.rejects()).isTrue();
+                        assertThat(f.code()).isEqualTo(FindingCode.VMDK_MALFORMED_DESCRIPTOR);
+                    });
+                }
+                assertNoRawControlCharacters(inspection);
+            }
+        }
+    }
+
+    @Test
     void validatorReportsCarryNoRawControlCharacters() throws Exception {
         Path image = dir.resolve("hostile-cowd.vmdk");
         Files.write(image, cowd(0, "\u001b]8;;http://evil\u0007x\u001b]8;;\u0007".getBytes(StandardCharsets.UTF_8)));
