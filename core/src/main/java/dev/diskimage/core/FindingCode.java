@@ -70,6 +70,8 @@ public enum FindingCode {
     VMDK_PARENT_HINT,
     /** The VMDK descriptor cannot be parsed. */
     VMDK_MALFORMED_DESCRIPTOR,
+    /** Two copies of VMDK metadata (header and footer copy, their descriptors, qemu's descriptor window) differ. */
+    VMDK_COPIES_DISAGREE,
 
     // --- vhd / vpc ---
     /** The VHD is a differencing disk (has a parent). */

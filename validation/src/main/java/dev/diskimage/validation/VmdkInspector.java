@@ -5,8 +5,11 @@ import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Recognises VMDK in its three on-disk shapes: a hosted sparse extent ({@code KDMV}, which covers
@@ -16,6 +19,10 @@ import java.util.Map;
  *
  * <p>Everything a VMDK can point at outside itself is reported: extents in other files
  * ({@link FindingCode#VMDK_EXTERNAL_EXTENT}) and parent disks ({@link FindingCode#VMDK_PARENT_HINT}).
+ * A sparse file's descriptors may name only the file itself ({@link VmdkSelfExtent}), and every
+ * copy of its metadata that some reader uses (both header copies of a streamOptimized file, the
+ * descriptors they point to, qemu's fixed descriptor window) must agree
+ * ({@link FindingCode#VMDK_COPIES_DISAGREE}), so that no reader sees another disk.
  * Where qemu reads the disk differently from the specification (it looks for the parent hint
  * and the content ids in a fixed window after the header, and follows the embedded descriptor's
  * extents when the header's capacity is zero) this inspector follows what qemu would do, since
@@ -58,6 +65,16 @@ final class VmdkInspector implements FormatInspector {
     /** qemu block/vmdk.c DESC_SIZE: the window is 20 sectors long. */
     static final int QEMU_DESCRIPTOR_WINDOW_BYTES = 20 * SECTOR;
     private static final String PARENT_HINT_KEY = "parentFileNameHint";
+    /**
+     * Words any descriptor reader keys on (qemu finds {@code parentFileNameHint}, {@code CID},
+     * {@code parentCID} and {@code createType} by substring search); text in qemu's window that
+     * holds one of them, or an extent line, is descriptor text.
+     */
+    private static final List<String> DESCRIPTOR_WORDS =
+            List.of(PARENT_HINT_KEY, "CID", "createType", "version", "DescriptorFile", "ddb.");
+    private static final Pattern EXTENT_LINE = Pattern.compile("(?m)^[ \\t]*(RW|RDONLY|NOACCESS)[ \\t]");
+    /** Capacity for the self-extent rule where no extent line may name the image itself. */
+    private static final long NO_SELF_EXTENT = -1;
 
     /** Bytes looked at to decide whether a file without magic is a text descriptor. */
     static final int SNIFF_BYTES = 4096;
@@ -72,8 +89,22 @@ final class VmdkInspector implements FormatInspector {
     /** createType of an ESX COWD sparse extent. */
     static final String VMFS_SPARSE = "vmfsSparse";
 
-    // VMDK3 (COWD) header fields after the magic (qemu VMDK3Header, ESX COWDisk_Header).
-    private static final int COWD_HEADER_BYTES = 44;
+    // VMDK3 (COWD) header fields after the magic (qemu VMDK3Header, ESX cow_ext.h COWDisk_Header).
+    /** ESX cow_ext.h: the COWDisk_Header is padded to four sectors. */
+    static final int COWD_HEADER_BYTES = 2048;
+    private static final int COWD_FLAGS = 8;
+    /** ESX cow_ext.h COWDISK_ROOT: the disk has no parent; without it the disk is a child. */
+    static final long COWD_FLAG_ROOT = 0x01;
+    /** ESX cow_ext.h: the union of root geometry and child parent name starts after eight uint32s. */
+    static final int COWD_PARENT_NAME = 32;
+    /** ESX cow_ext.h COWDISK_MAX_PARENT_FILELEN. */
+    static final int COWD_PARENT_NAME_BYTES = 1024;
+    /** ESX cow_ext.h: a root disk's union holds cylinders, heads and sectors. */
+    private static final int COWD_ROOT_GEOMETRY_BYTES = 12;
+    /** ESX cow_ext.h: the child's parentGeneration follows the parent name. */
+    private static final int COWD_PARENT_GENERATION = COWD_PARENT_NAME + COWD_PARENT_NAME_BYTES;
+    /** qemu vmdk_open_vmfs_sparse, ESX COW_NUM_LEAF_ENTRIES: a COWD grain table holds 4096 entries. */
+    static final long COWD_GTES_PER_GT = 4096;
     private static final int COWD_VERSION = 4;
     private static final int COWD_NUM_SECTORS = 12;
     private static final int COWD_GRAIN_SIZE = 16;
@@ -128,31 +159,77 @@ final class VmdkInspector implements FormatInspector {
             result.detail("footer_offset", headerOffset);
         }
         long capacity = checkSparseHeader(header, headerOffset, size);
+        if (header != primary) {
+            requireHeaderCopiesAgree(primary, header, headerOffset);
+        }
         result.detail("version", header.version()).detail("grain_size", header.grainSize() * SECTOR)
                 .detail("compressed", header.compressed());
 
-        VmdkDescriptor descriptor = embeddedDescriptor(image, header, headerOffset, size);
+        // Every descriptor the image carries is read: the one the first header points to and,
+        // for a footer, the one its header copy points to (VMware and qemu read different copies).
+        DescriptorText own = descriptorText(image, primary, 0, size);
         String inferred = header.compressed() ? STREAM_OPTIMIZED : MONOLITHIC_SPARSE;
         Map<String, Long> parents = new LinkedHashMap<>();
+        try {
+            inspectSparseDescriptor(own, capacity, inferred, headerOffset, parents, result);
+            if (header != primary) {
+                DescriptorText copy = descriptorText(image, header, headerOffset, size);
+                if (!copy.sameTextAs(own)) {
+                    result.reject(FindingCode.VMDK_COPIES_DISAGREE, headerOffset,
+                            "the footer's header copy points to a descriptor (at byte " + copy.offset()
+                                    + ") that differs from the one the first header points to (at byte "
+                                    + own.offset() + ")");
+                    inspectSparseDescriptor(copy, capacity, inferred, headerOffset, parents, result);
+                }
+            }
+            checkQemuWindow(image, own.text(), capacity, parents, result);
+        } finally {
+            reportParents(parents, result);
+        }
+        result.virtualSize(capacity * SECTOR).matched();
+    }
+
+    /**
+     * The footer's header copy is what qemu reads, the first header what a reader that does not
+     * look for a footer reads: both must describe the same disk.
+     */
+    private static void requireHeaderCopiesAgree(VmdkSparseHeader primary, VmdkSparseHeader copy, long copyOffset) {
+        if (primary.capacity() != copy.capacity() || primary.grainSize() != copy.grainSize()
+                || primary.compressAlgorithm() != copy.compressAlgorithm()) {
+            throw new InspectionFailure(FindingCode.VMDK_COPIES_DISAGREE, copyOffset,
+                    "the footer's header copy describes another disk than the first header (capacity "
+                            + Long.toUnsignedString(copy.capacity()) + " vs "
+                            + Long.toUnsignedString(primary.capacity()) + " sectors, grain "
+                            + Long.toUnsignedString(copy.grainSize()) + " vs "
+                            + Long.toUnsignedString(primary.grainSize()) + " sectors, compression "
+                            + copy.compressAlgorithm() + " vs " + primary.compressAlgorithm() + ")");
+        }
+    }
+
+    /** Variant, self extent and parents of one descriptor copy of a sparse file. */
+    private static void inspectSparseDescriptor(DescriptorText text, long capacity, String inferred,
+            long headerOffset, Map<String, Long> parents, InspectionBuilder result) {
+        VmdkDescriptor descriptor = text.parse();
         if (descriptor == null) {
             result.variant(inferred);
-        } else {
-            long base = header.descriptorOffset() * SECTOR;
-            String createType = requireCreateType(descriptor, base);
-            if ((createType.equals(MONOLITHIC_SPARSE) || createType.equals(STREAM_OPTIMIZED))
-                    && !createType.equals(inferred)) {
-                throw new InspectionFailure(FindingCode.MALFORMED_HEADER, headerOffset,
-                        "descriptor says createType " + createType + " but the sparse header makes qemu read it as "
-                                + inferred);
-            }
-            result.variant(createType);
-            reportSparseExtents(descriptor, base, result);
-            collectParents(descriptor, base, parents);
+            return;
         }
-        collectQemuWindowParent(image, parents);
+        long base = text.offset();
+        String createType = requireCreateType(descriptor, base);
+        if ((createType.equals(MONOLITHIC_SPARSE) || createType.equals(STREAM_OPTIMIZED))
+                && !createType.equals(inferred)) {
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, headerOffset,
+                    "descriptor says createType " + createType + " but the sparse header makes qemu read it as "
+                            + inferred);
+        }
+        result.variant(createType);
+        reportSparseExtents(descriptor, base, capacity, result);
+        collectParents(descriptor, base, parents);
+    }
+
+    private static void reportParents(Map<String, Long> parents, InspectionBuilder result) {
         parents.forEach((target, offset) ->
                 result.reference(ExternalReference.Kind.BACKING, FindingCode.VMDK_PARENT_HINT, target, offset));
-        result.virtualSize(capacity * SECTOR).matched();
     }
 
     private static VmdkSparseHeader footerHeader(ImageBytes image, long footerStart) {
@@ -215,13 +292,10 @@ final class VmdkInspector implements FormatInspector {
         Bounds.requireWithin(sector * SECTOR, entries * 4, size, FindingCode.TRUNCATED, what);
     }
 
-    /** The embedded descriptor, or {@code null} when the header declares none or it is all zeros. */
-    private static VmdkDescriptor embeddedDescriptor(ImageBytes image, VmdkSparseHeader h, long base, long size) {
+    /** The descriptor region a sparse header points to; an empty text when it declares none. */
+    private static DescriptorText descriptorText(ImageBytes image, VmdkSparseHeader h, long base, long size) {
         byte[] region = descriptorRegion(image, h, base, size);
-        if (region == null || isAllZero(region)) {
-            return null;
-        }
-        return VmdkDescriptorParser.parse(region, h.descriptorOffset() * SECTOR);
+        return region == null ? DescriptorText.NONE : new DescriptorText(h.descriptorOffset() * SECTOR, region);
     }
 
     private static byte[] descriptorRegion(ImageBytes image, VmdkSparseHeader h, long base, long size) {
@@ -239,6 +313,30 @@ final class VmdkInspector implements FormatInspector {
         byte[] region = new byte[length];
         bytes.get(region);
         return region;
+    }
+
+    /**
+     * One descriptor region found in the image.
+     *
+     * @param offset where the region starts in the image
+     * @param region the region's bytes (the text ends at the first NUL, as it does for qemu)
+     */
+    private record DescriptorText(long offset, byte[] region) {
+        static final DescriptorText NONE = new DescriptorText(0, new byte[0]);
+
+        /** The parsed descriptor, or {@code null} when the region is absent or all zeros. */
+        VmdkDescriptor parse() {
+            return isAllZero(region) ? null : VmdkDescriptorParser.parse(region, offset);
+        }
+
+        /** The text up to the first NUL. */
+        byte[] text() {
+            return untilNul(region);
+        }
+
+        boolean sameTextAs(DescriptorText other) {
+            return Arrays.equals(text(), other.text());
+        }
     }
 
     /** The zero-capacity case: qemu treats the embedded descriptor as a descriptor file. */
@@ -260,22 +358,30 @@ final class VmdkInspector implements FormatInspector {
         describeDescriptorFile(descriptor, base, result);
         Map<String, Long> parents = new LinkedHashMap<>();
         collectParents(descriptor, base, parents);
-        collectQemuWindowParent(image, parents);
-        parents.forEach((target, offset) ->
-                result.reference(ExternalReference.Kind.BACKING, FindingCode.VMDK_PARENT_HINT, target, offset));
+        try {
+            checkQemuWindow(image, untilNul(region), NO_SELF_EXTENT, parents, result);
+        } finally {
+            reportParents(parents, result);
+        }
         result.matched();
     }
 
     /**
-     * A sparse file's own descriptor names the file itself as its one SPARSE extent; the real file
-     * name is unknown here, so exactly one SPARSE extent counts as "self" and anything else is
-     * reported as an external extent.
+     * A sparse file's own descriptor must name the file itself as its one SPARSE extent
+     * ({@link VmdkSelfExtent}); when it does not, every extent it names is reported as external,
+     * and a descriptor that names no file at all (no extent, only ZERO extents) is malformed.
      */
-    private static void reportSparseExtents(VmdkDescriptor descriptor, long base, InspectionBuilder result) {
-        if (descriptor.extents().size() == 1
-                && descriptor.extents().get(0).type() == VmdkDescriptor.ExtentType.SPARSE) {
-            result.detail("extent", descriptor.extents().get(0).fileName().orElse(""));
+    private static void reportSparseExtents(VmdkDescriptor descriptor, long base, long capacity,
+            InspectionBuilder result) {
+        List<VmdkDescriptor.Extent> extents = descriptor.extents();
+        if (extents.size() == 1 && VmdkSelfExtent.namesImageItself(extents.get(0), capacity)) {
+            result.detail("extent", extents.get(0).fileName().orElseThrow());
             return;
+        }
+        if (extents.stream().noneMatch(extent -> extent.fileName().isPresent())) {
+            throw new InspectionFailure(FindingCode.VMDK_MALFORMED_DESCRIPTOR, base,
+                    "a sparse file's descriptor must name the file itself as its one SPARSE extent of "
+                            + capacity + " sectors, but it names " + extents.size() + " extents and no file");
         }
         reportAllExtents(descriptor, base, result);
     }
@@ -297,16 +403,54 @@ final class VmdkInspector implements FormatInspector {
         }
     }
 
-    /** Reports a parent hint wherever qemu would find one in its fixed descriptor window. */
-    private static void collectQemuWindowParent(ImageBytes image, Map<String, Long> parents) {
+    /**
+     * qemu reads the parent hint and content ids of a sparse file from a fixed window at byte
+     * 0x200, whatever the header says. A parent hint there is a parent. Descriptor text there
+     * must be the image's own descriptor or carry neither extents nor a parent: otherwise qemu
+     * and every other reader would see different disks.
+     *
+     * @param ownText the image's own descriptor text (empty when it has none)
+     * @param capacity the sparse capacity in sectors, or {@link #NO_SELF_EXTENT} when no extent
+     *        line can name the image itself
+     */
+    private static void checkQemuWindow(ImageBytes image, byte[] ownText, long capacity, Map<String, Long> parents,
+            InspectionBuilder result) {
         ByteBuffer window = image.read(QEMU_DESCRIPTOR_WINDOW_OFFSET, QEMU_DESCRIPTOR_WINDOW_BYTES);
         byte[] bytes = new byte[window.remaining()];
         window.get(bytes);
-        int length = 0;
-        while (length < bytes.length && bytes[length] != 0) {
-            length++;
+        byte[] textBytes = untilNul(bytes);
+        String text = new String(textBytes, StandardCharsets.ISO_8859_1);
+        collectQemuWindowParent(text, parents);
+        if (Arrays.equals(textBytes, ownText) || !holdsDescriptorText(text)) {
+            return;
         }
-        String text = new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+        VmdkDescriptor other = VmdkDescriptorParser.parse(textBytes, QEMU_DESCRIPTOR_WINDOW_OFFSET);
+        if (other.extents().isEmpty() && !other.declaresParent()) {
+            return;
+        }
+        collectParents(other, QEMU_DESCRIPTOR_WINDOW_OFFSET, parents);
+        List<VmdkDescriptor.Extent> extents = other.extents();
+        if (!(extents.size() == 1 && VmdkSelfExtent.namesImageItself(extents.get(0), capacity))) {
+            reportAllExtents(other, QEMU_DESCRIPTOR_WINDOW_OFFSET, result);
+        }
+        result.reject(FindingCode.VMDK_COPIES_DISAGREE, QEMU_DESCRIPTOR_WINDOW_OFFSET,
+                "qemu reads the parent and content ids from descriptor text at byte " + QEMU_DESCRIPTOR_WINDOW_OFFSET
+                        + " that differs from the image's own descriptor and names "
+                        + (extents.isEmpty() ? "a parent" : extents.size() + " extents"));
+    }
+
+    /** Whether text holds anything a VMDK descriptor reader acts on (a key or an extent line). */
+    static boolean holdsDescriptorText(String text) {
+        for (String key : DESCRIPTOR_WORDS) {
+            if (text.contains(key)) {
+                return true;
+            }
+        }
+        return EXTENT_LINE.matcher(text).find();
+    }
+
+    /** Reports a parent hint wherever qemu would find one in its fixed descriptor window. */
+    private static void collectQemuWindowParent(String text, Map<String, Long> parents) {
         int at = text.indexOf(PARENT_HINT_KEY);
         if (at < 0) {
             return;
@@ -317,6 +461,14 @@ final class VmdkInspector implements FormatInspector {
         String target = text.substring(start, end < 0 ? text.length() : end);
         String name = new String(target.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
         parents.putIfAbsent(name, QEMU_DESCRIPTOR_WINDOW_OFFSET + at);
+    }
+
+    private static byte[] untilNul(byte[] bytes) {
+        int length = 0;
+        while (length < bytes.length && bytes[length] != 0) {
+            length++;
+        }
+        return Arrays.copyOf(bytes, length);
     }
 
     // ---------------------------------------------------------------- COWD (vmfsSparse)
@@ -331,12 +483,67 @@ final class VmdkInspector implements FormatInspector {
         if (Long.bitCount(grain) != 1) {
             throw new InspectionFailure(bad, COWD_GRAIN_SIZE, "COWD grain size " + grain + " is not a power of two");
         }
+        long sectors = Bounds.u32(h, COWD_NUM_SECTORS);
         long entries = Bounds.requireRange(Bounds.u32(h, COWD_GD_ENTRIES), 0, MAX_GD_ENTRIES, COWD_GD_ENTRIES, bad,
                 "COWD grain directory entries");
+        // Every sector of the disk must be mapped by a grain directory entry (qemu fails reads beyond it).
+        long mapped = entries * COWD_GTES_PER_GT * grain;
+        if (mapped < sectors) {
+            throw new InspectionFailure(bad, COWD_GD_ENTRIES, "COWD grain directory of " + entries
+                    + " entries maps " + mapped + " sectors, fewer than the disk's " + sectors);
+        }
+        if (entries > 0) {
+            Bounds.requireRange(Bounds.u32(h, COWD_GD_OFFSET), COWD_HEADER_BYTES / SECTOR, MAX_SECTORS, COWD_GD_OFFSET,
+                    bad, "COWD grain directory offset in sectors (after the header)");
+        }
         requireTable(Bounds.u32(h, COWD_GD_OFFSET), entries, COWD_GD_OFFSET, size, "COWD grain directory");
         result.variant(VMFS_SPARSE).detail("version", Bounds.u32(h, COWD_VERSION))
-                .detail("grain_size", grain * SECTOR)
-                .virtualSize(Bounds.u32(h, COWD_NUM_SECTORS) * SECTOR).matched();
+                .detail("grain_size", grain * SECTOR);
+        Map<String, Long> parents = new LinkedHashMap<>();
+        try {
+            collectCowdParent(h, parents);
+            // qemu vmdk_open: for a COWD file too, the parent hint is read from the window at 0x200.
+            checkQemuWindow(image, new byte[0], NO_SELF_EXTENT, parents, result);
+        } finally {
+            reportParents(parents, result);
+        }
+        result.virtualSize(sectors * SECTOR).matched();
+    }
+
+    /**
+     * ESX cow_ext.h: a COWD disk without the root flag is a child whose parent is named in the
+     * union after the header numbers. A root disk keeps its geometry in the union's first 12 bytes;
+     * anything written in the rest of the parent name (or the parent generation) is a parent name
+     * too, since a reader that ignores the flag would follow it.
+     */
+    private static void collectCowdParent(ByteBuffer h, Map<String, Long> parents) {
+        byte[] field = new byte[COWD_PARENT_NAME_BYTES];
+        h.get(COWD_PARENT_NAME, field);
+        boolean root = (Bounds.u32(h, COWD_FLAGS) & COWD_FLAG_ROOT) != 0;
+        byte[] written = untilNul(field);
+        String name = new String(written, StandardCharsets.UTF_8);
+        if (!root) {
+            parents.putIfAbsent(name.isEmpty() ? "(COWD child disk without a parent name)" : name,
+                    (long) COWD_PARENT_NAME);
+            return;
+        }
+        int tail = COWD_PARENT_NAME + COWD_ROOT_GEOMETRY_BYTES;
+        int firstUsed = -1;
+        for (int i = tail; i < COWD_PARENT_GENERATION + 4 && firstUsed < 0; i++) {
+            if (h.get(i) != 0) {
+                firstUsed = i;
+            }
+        }
+        if (firstUsed < 0) {
+            return;
+        }
+        if (written.length <= COWD_ROOT_GEOMETRY_BYTES && firstUsed < COWD_PARENT_NAME + COWD_PARENT_NAME_BYTES) {
+            // The geometry ends the name for a C reader; show what was written after it.
+            name = new String(untilNul(Arrays.copyOfRange(field, firstUsed - COWD_PARENT_NAME, field.length)),
+                    StandardCharsets.UTF_8);
+        }
+        parents.putIfAbsent(name.isEmpty() ? "(COWD root disk with a parent name field in use)" : name,
+                (long) COWD_PARENT_NAME);
     }
 
     // ---------------------------------------------------------------- text descriptor file

@@ -572,6 +572,16 @@ class VmdkInspectorTest {
         assertThat(inspectResource(dir + "descriptor-passwd.txt").references()).hasSize(2);
         assertThat(inspectResource(dir + "cowd.bin").variant()).hasValue("vmfsSparse");
         assertThat(inspectResource(dir + "sparse-truncated.bin").level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(inspectResource(dir + "sparse-self-extent-foreign.bin").references())
+                .extracting(ExternalReference::target).containsExactly("/etc/hosts");
+        Inspection window = inspectResource(dir + "sparse-window-descriptor.bin");
+        assertThat(window.references()).extracting(ExternalReference::target).containsExactly("nbd:localhost:10809");
+        assertThat(window.findings()).extracting(Finding::code).containsExactly(FindingCode.VMDK_COPIES_DISAGREE);
+        Inspection copies = inspectResource(dir + "sparse-footer-copies-differ.bin");
+        assertThat(copies.references()).extracting(ExternalReference::target).containsExactly("../seed.vmdk");
+        assertThat(copies.findings()).extracting(Finding::code).containsExactly(FindingCode.VMDK_COPIES_DISAGREE);
+        assertThat(inspectResource(dir + "cowd-child.bin").references()).extracting(ExternalReference::target)
+                .containsExactly("/vmfs/volumes/datastore1/base.vmdk\\x1b[0m");
     }
 
     private static Inspection inspectResource(String name) throws IOException {
