@@ -72,6 +72,8 @@ public enum FindingCode {
     VMDK_MALFORMED_DESCRIPTOR,
     /** Two copies of VMDK metadata (header and footer copy, their descriptors, qemu's descriptor window) differ. */
     VMDK_COPIES_DISAGREE,
+    /** The VMDK descriptor names a change block tracking file ({@code changeTrackPath}). */
+    VMDK_CHANGE_TRACKING_FILE,
 
     // --- vhd / vpc ---
     /** The VHD is a differencing disk (has a parent). */

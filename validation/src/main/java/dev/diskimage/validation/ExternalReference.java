@@ -21,7 +21,7 @@ public record ExternalReference(Kind kind, FindingCode code, String target, long
     public enum Kind {
         /** A backing file or parent disk the image is a difference against. */
         BACKING,
-        /** A file that holds the image's data (qcow2 data-file). Never allowed. */
+        /** A file the image keeps data in (qcow2 data-file, VMDK change-tracking file). Never allowed. */
         DATA_FILE,
         /** A VMDK extent stored in another file. Never allowed. */
         EXTENT

@@ -72,6 +72,8 @@ final class VmdkInspector implements FormatInspector {
      */
     private static final List<String> DESCRIPTOR_WORDS =
             List.of(PARENT_HINT_KEY, "CID", "createType", "version", "DescriptorFile", "ddb.");
+    /** VMware descriptor entry naming the change block tracking file. */
+    private static final String CHANGE_TRACK_PATH = "changeTrackPath";
     private static final Pattern EXTENT_LINE = Pattern.compile("(?m)^[ \\t]*(RW|RDONLY|NOACCESS)[ \\t]");
     /** Capacity for the self-extent rule where no extent line may name the image itself. */
     private static final long NO_SELF_EXTENT = -1;
@@ -225,6 +227,7 @@ final class VmdkInspector implements FormatInspector {
         result.variant(createType);
         reportSparseExtents(descriptor, base, capacity, result);
         collectParents(descriptor, base, parents);
+        reportChangeTrackingFile(descriptor, base, result);
     }
 
     private static void reportParents(Map<String, Long> parents, InspectionBuilder result) {
@@ -358,6 +361,7 @@ final class VmdkInspector implements FormatInspector {
         describeDescriptorFile(descriptor, base, result);
         Map<String, Long> parents = new LinkedHashMap<>();
         collectParents(descriptor, base, parents);
+        reportChangeTrackingFile(descriptor, base, result);
         try {
             checkQemuWindow(image, untilNul(region), NO_SELF_EXTENT, parents, result);
         } finally {
@@ -395,6 +399,19 @@ final class VmdkInspector implements FormatInspector {
         }
     }
 
+    /**
+     * VMware's {@code changeTrackPath} names the change block tracking file ({@code disk-ctk.vmdk})
+     * that ESX opens and writes beside the disk: another file, never allowed. VMware reads keys
+     * case-insensitively, so any spelling counts.
+     */
+    private static void reportChangeTrackingFile(VmdkDescriptor descriptor, long base, InspectionBuilder result) {
+        descriptor.entries().forEach((key, value) -> {
+            if (key.equalsIgnoreCase(CHANGE_TRACK_PATH)) {
+                result.reference(ExternalReference.Kind.DATA_FILE, FindingCode.VMDK_CHANGE_TRACKING_FILE, value, base);
+            }
+        });
+    }
+
     private static void collectParents(VmdkDescriptor descriptor, long base, Map<String, Long> parents) {
         if (descriptor.parentFileNameHint().isPresent()) {
             parents.putIfAbsent(descriptor.parentFileNameHint().get(), base);
@@ -429,6 +446,7 @@ final class VmdkInspector implements FormatInspector {
             return;
         }
         collectParents(other, QEMU_DESCRIPTOR_WINDOW_OFFSET, parents);
+        reportChangeTrackingFile(other, QEMU_DESCRIPTOR_WINDOW_OFFSET, result);
         List<VmdkDescriptor.Extent> extents = other.extents();
         if (!(extents.size() == 1 && VmdkSelfExtent.namesImageItself(extents.get(0), capacity))) {
             reportAllExtents(other, QEMU_DESCRIPTOR_WINDOW_OFFSET, result);
@@ -572,6 +590,7 @@ final class VmdkInspector implements FormatInspector {
         describeDescriptorFile(descriptor, 0, result);
         Map<String, Long> parents = new LinkedHashMap<>();
         collectParents(descriptor, 0, parents);
+        reportChangeTrackingFile(descriptor, 0, result);
         parents.forEach((target, offset) ->
                 result.reference(ExternalReference.Kind.BACKING, FindingCode.VMDK_PARENT_HINT, target, offset));
         result.matched();

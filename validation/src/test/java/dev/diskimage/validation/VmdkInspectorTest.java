@@ -326,6 +326,35 @@ class VmdkInspectorTest {
     }
 
     @Test
+    void aChangeTrackingFileIsAlwaysAFileOutsideTheImage() throws Exception {
+        for (String key : List.of("changeTrackPath", "CHANGETRACKPATH")) {
+            byte[] bytes = sparseBytes();
+            writeDescriptor(bytes, VmdkDescriptorParserTest.QEMU_SPARSE.replace("createType=\"monolithicSparse\"",
+                    "createType=\"monolithicSparse\"\n" + key + "=\"disk-ctk.vmdk\""));
+
+            Inspection inspection = inspect(INSPECTOR, bytes);
+
+            assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
+            assertThat(inspection.references()).singleElement().satisfies(r -> {
+                assertThat(r.kind()).isEqualTo(ExternalReference.Kind.DATA_FILE);
+                assertThat(r.code()).isEqualTo(FindingCode.VMDK_CHANGE_TRACKING_FILE);
+                assertThat(r.target()).isEqualTo("disk-ctk.vmdk");
+            });
+        }
+        ValidationReport report = ImageValidator.of(ImagePolicy.defaults().withAllowBackingFiles(true))
+                .validate("ctk", new FileImageBytes(new OneBytePerReadChannel(withChangeTracking()),
+                        withChangeTracking().length, ImagePolicy.DEFAULT_READ_BUDGET), java.util.Optional.empty());
+        assertThat(report.rejections()).extracting(Finding::code).containsExactly(FindingCode.VMDK_CHANGE_TRACKING_FILE);
+    }
+
+    private byte[] withChangeTracking() throws Exception {
+        byte[] bytes = sparseBytes();
+        writeDescriptor(bytes, VmdkDescriptorParserTest.QEMU_SPARSE.replace("createType=\"monolithicSparse\"",
+                "createType=\"monolithicSparse\"\nchangeTrackPath=\"disk-ctk.vmdk\""));
+        return bytes;
+    }
+
+    @Test
     void reportsSingleFlatExtentInEmbeddedDescriptor() throws Exception {
         byte[] bytes = sparseBytes();
         writeDescriptor(bytes, VmdkDescriptorParserTest.QEMU_SPARSE.replace("RW 131072 SPARSE \"a.vmdk\"",
