@@ -117,6 +117,10 @@ class ImageCheckEndToEndIT {
         qemuImg("create", "-q", "-f", "qed", image("disk.qed").toString(), "64M");
         qemuImg("create", "-q", "-f", "luks", "--object", "secret,id=s,data=pw", "-o", "key-secret=s,iter-time=10",
                 image("disk.luks").toString(), "16M");
+        qemuImg("create", "-q", "-f", "parallels", image("disk.ploop").toString(), "64M");
+        // -u: qemu-img does not open the (hostile-named, missing) backing file.
+        qemuImg("create", "-q", "-f", "qcow2", "-u", "-b", "evil\u001b[2J\nname", "-F", "raw",
+                image("evil-name.qcow2").toString(), "64M");
 
         qemuImg("create", "-q", "-f", "qcow2", "-b", "/etc/hostname", "-F", "raw",
                 image("evil-backing.qcow2").toString(), "64M");
@@ -204,7 +208,7 @@ class ImageCheckEndToEndIT {
     void qemuCrossCheckAgreesOnBenignImages() throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("--json", "--qemu-cross-check"));
         for (String name : List.of("good.qcow2", "stream.vmdk", "fixed.vhd", "dynamic.vhd", "disk.vhdx", "disk.vdi",
-                "disk.qed", "disk.raw", "disk.luks")) {
+                "disk.qed", "disk.raw", "disk.luks", "disk.ploop")) {
             args.add(IMAGES.get(name).toString());
         }
 
@@ -292,6 +296,31 @@ class ImageCheckEndToEndIT {
         assertThat(quiet.err()).isEmpty();
         assertThat(verbose.exit()).isZero();
         assertThat(verbose.err()).contains("DEBUG", "good.qcow2");
+    }
+
+    @Test
+    void aParallelsImageDeclaredPloopOrParallelsIsAccepted() throws IOException, InterruptedException {
+        Run asPloop = imageCheck(List.of("--json", "--format", "ploop", IMAGES.get("disk.ploop").toString()));
+        Run asParallels = imageCheck(List.of("--json", "--format", "parallels", IMAGES.get("disk.ploop").toString()));
+        Run asRaw = imageCheck(List.of("--json", "--format", "raw", IMAGES.get("disk.ploop").toString()));
+
+        assertThat(asPloop.exit()).as(asPloop.out() + asPloop.err()).isZero();
+        assertThat(asPloop.byFile().get("disk.ploop").get("format").asText()).isEqualTo("ploop");
+        assertThat(asPloop.byFile().get("disk.ploop").get("virtual_size").asLong()).isEqualTo(64L << 20);
+        assertThat(asParallels.exit()).isZero();
+        assertThat(asRaw.exit()).isEqualTo(1);
+    }
+
+    @Test
+    void namesFromImagesReachTheTerminalEscaped() throws IOException, InterruptedException {
+        Run table = imageCheck(List.of(IMAGES.get("evil-name.qcow2").toString()));
+        Run json = imageCheck(List.of("--json", IMAGES.get("evil-name.qcow2").toString()));
+
+        assertThat(table.exit()).isEqualTo(1);
+        assertThat(table.out()).doesNotContain("\u001b").contains("evil\\x1b[2J\\x0aname");
+        assertThat(table.out().lines()).hasSize(2);
+        assertThat(json.byFile().get("evil-name.qcow2").get("references").get(0).get("name").asText())
+                .isEqualTo("evil\\x1b[2J\\x0aname");
     }
 
     private static Path whichTool(String tool) {
