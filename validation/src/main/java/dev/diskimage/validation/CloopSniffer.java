@@ -19,6 +19,6 @@ final class CloopSniffer implements ForeignFormat {
 
     @Override
     public OptionalLong sniff(ImageBytes image) {
-        return ForeignFormat.startsWith(image.read(0, MAGIC.length), MAGIC) ? OptionalLong.of(0) : OptionalLong.empty();
+        return Magic.startsWith(image.read(0, MAGIC.length), MAGIC) ? OptionalLong.of(0) : OptionalLong.empty();
     }
 }

@@ -25,17 +25,4 @@ interface ForeignFormat {
 
     /** Where the evidence lies when the bytes are this format; empty when they are not. */
     OptionalLong sniff(ImageBytes image);
-
-    /** Whether {@code bytes} starts with {@code prefix} (false when it is shorter). */
-    static boolean startsWith(java.nio.ByteBuffer bytes, byte[] prefix) {
-        if (bytes.remaining() < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (bytes.get(i) != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
 }

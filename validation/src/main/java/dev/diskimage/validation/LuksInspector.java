@@ -79,7 +79,7 @@ final class LuksInspector implements FormatInspector {
     @Override
     public void inspect(ImageBytes image, InspectionBuilder result) {
         ByteBuffer magic = image.read(0, MAGIC.length);
-        if (!startsWith(magic, MAGIC)) {
+        if (!Magic.startsWith(magic, MAGIC)) {
             return;
         }
         result.magicFound();
@@ -162,7 +162,7 @@ final class LuksInspector implements FormatInspector {
         String checksumAlg = requireName(binary, OFF_CHECKSUM_ALG, "LUKS2 checksum algorithm");
         Bounds.requireWithin(0, 2 * hdrSize, fileSize, FindingCode.TRUNCATED, "LUKS2 primary and secondary headers");
         ByteBuffer secondary = image.readExactly(hdrSize, OFF_HDR_OFFSET + Long.BYTES, "LUKS2 secondary header");
-        if (!startsWith(secondary, MAGIC_SECONDARY) || Bounds.u16(secondary, OFF_VERSION) != 2
+        if (!Magic.startsWith(secondary, MAGIC_SECONDARY) || Bounds.u16(secondary, OFF_VERSION) != 2
                 || secondary.getLong(OFF_HDR_SIZE) != hdrSize || secondary.getLong(OFF_HDR_OFFSET) != hdrSize) {
             throw malformed(hdrSize, "LUKS2 secondary header at " + hdrSize + " is missing or disagrees");
         }
@@ -305,18 +305,6 @@ final class LuksInspector implements FormatInspector {
             raw.append((char) Bounds.u8(header, offset + i));
         }
         return raw.toString();
-    }
-
-    private static boolean startsWith(ByteBuffer bytes, byte[] prefix) {
-        if (bytes.remaining() < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (bytes.get(i) != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String abbreviate(String text) {

@@ -65,8 +65,8 @@ final class ParallelsInspector implements FormatInspector {
     @Override
     public void inspect(ImageBytes image, InspectionBuilder result) {
         ByteBuffer magic = image.read(0, MAGIC_EXT.length);
-        boolean legacy = startsWith(magic, MAGIC_LEGACY);
-        if (!legacy && !startsWith(magic, MAGIC_EXT)) {
+        boolean legacy = Magic.startsWith(magic, MAGIC_LEGACY);
+        if (!legacy && !Magic.startsWith(magic, MAGIC_EXT)) {
             return;
         }
         result.magicFound();
@@ -243,17 +243,5 @@ final class ParallelsInspector implements FormatInspector {
 
     private static long roundUp(long value, long unit) {
         return (value + unit - 1) / unit * unit;
-    }
-
-    private static boolean startsWith(ByteBuffer bytes, byte[] prefix) {
-        if (bytes.remaining() < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (bytes.get(i) != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -106,7 +106,7 @@ final class PartitionTableInspector implements FormatInspector {
         String problem = "protective MBR without a GPT header at LBA 1";
         for (int sectorSize : SECTOR_SIZES) {
             ByteBuffer header = image.read(sectorSize, sectorSize).order(ByteOrder.LITTLE_ENDIAN);
-            if (header.remaining() < MIN_HEADER_SIZE || !startsWith(header, GPT_SIGNATURE)) {
+            if (header.remaining() < MIN_HEADER_SIZE || !Magic.startsWith(header, GPT_SIGNATURE)) {
                 continue;
             }
             problem = checkGpt(image, header, sectorSize, result);
@@ -177,14 +177,5 @@ final class PartitionTableInspector implements FormatInspector {
         CRC32 crc = new CRC32();
         crc.update(copy);
         return crc.getValue();
-    }
-
-    private static boolean startsWith(ByteBuffer buffer, byte[] prefix) {
-        for (int i = 0; i < prefix.length; i++) {
-            if (buffer.get(i) != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -57,15 +57,7 @@ record VhdFooter(long offset, long dataOffset, String creatorApp, long currentSi
 
     /** Whether {@code buffer} holds the footer cookie at {@code index}. */
     static boolean hasCookie(ByteBuffer buffer, int index) {
-        if (index < 0 || buffer.limit() - index < COOKIE.length) {
-            return false;
-        }
-        for (int i = 0; i < COOKIE.length; i++) {
-            if (buffer.get(index + i) != COOKIE[i]) {
-                return false;
-            }
-        }
-        return true;
+        return Magic.at(buffer, index, COOKIE);
     }
 
     /** The CHS geometry as sectors. */

@@ -152,7 +152,7 @@ final class VhdInspector implements FormatInspector {
                     "VHD dynamic header offset " + Long.toUnsignedString(dataOffset) + " is larger than any image");
         }
         ByteBuffer header = image.readExactly(dataOffset, DYNAMIC_HEADER_SIZE, "VHD dynamic disk header");
-        if (!hasCookie(header, DYNAMIC_COOKIE)) {
+        if (!Magic.startsWith(header, DYNAMIC_COOKIE)) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, dataOffset,
                     "VHD dynamic disk header at offset " + dataOffset + " lacks its \"cxsparse\" cookie");
         }
@@ -345,18 +345,6 @@ final class VhdInspector implements FormatInspector {
     /** VHD spec: the checksum of a structure that fills {@code structure} up to its limit. */
     static long checksum(ByteBuffer structure, int checksumOffset) {
         return VhdFooter.checksum(structure, structure.limit(), checksumOffset);
-    }
-
-    private static boolean hasCookie(ByteBuffer buffer, byte[] cookie) {
-        if (buffer.limit() < cookie.length) {
-            return false;
-        }
-        for (int i = 0; i < cookie.length; i++) {
-            if (buffer.get(i) != cookie[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String utf16(ByteBuffer buffer, int offset, int length, boolean littleEndian) {

@@ -105,7 +105,7 @@ final class VhdxInspector implements FormatInspector {
     @Override
     public void inspect(ImageBytes image, InspectionBuilder result) {
         ByteBuffer identifier = image.read(0, SIGNATURE.length);
-        if (identifier.remaining() < SIGNATURE.length || !startsWith(identifier, SIGNATURE)) {
+        if (identifier.remaining() < SIGNATURE.length || !Magic.startsWith(identifier, SIGNATURE)) {
             return;
         }
         result.magicFound();
@@ -256,7 +256,7 @@ final class VhdxInspector implements FormatInspector {
             InspectionBuilder result) {
         ByteBuffer table = image.readExactly(regionOffset, METADATA_TABLE_SIZE, "VHDX metadata table")
                 .order(ByteOrder.LITTLE_ENDIAN);
-        if (!startsWith(table, METADATA_SIGNATURE)) {
+        if (!Magic.startsWith(table, METADATA_SIGNATURE)) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, regionOffset,
                     "VHDX metadata region lacks its \"metadata\" signature");
         }
@@ -468,14 +468,5 @@ final class VhdxInspector implements FormatInspector {
                 | Short.toUnsignedInt(le.getShort(offset + 6));
         long low = buffer.duplicate().order(ByteOrder.BIG_ENDIAN).getLong(offset + 8);
         return new UUID(high, low);
-    }
-
-    private static boolean startsWith(ByteBuffer buffer, byte[] prefix) {
-        for (int i = 0; i < prefix.length; i++) {
-            if (buffer.get(i) != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }
