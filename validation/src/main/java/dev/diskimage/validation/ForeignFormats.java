@@ -14,8 +14,8 @@ import java.util.OptionalLong;
 final class ForeignFormats {
 
     private static final List<ForeignFormat> ALL = List.of(
-            new BochsSniffer(),
-            new CloopSniffer(),
+            LeadingMagicSniffer.BOCHS,
+            LeadingMagicSniffer.CLOOP,
             new DmgSniffer(),
             new QcowV1Sniffer());
 

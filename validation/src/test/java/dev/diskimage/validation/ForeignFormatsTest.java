@@ -158,8 +158,8 @@ class ForeignFormatsTest {
         byte[] image = new byte[8192];
         byte[] koly = "koly".getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(koly, 0, image, 8192 - 1100, 4);
-        System.arraycopy(BochsSniffer.MAGIC, 0, image, 1, BochsSniffer.MAGIC.length);
-        System.arraycopy(CloopSniffer.MAGIC, 0, image, 512, CloopSniffer.MAGIC.length);
+        System.arraycopy(LeadingMagicSniffer.BOCHS.magic(), 0, image, 1, LeadingMagicSniffer.BOCHS.magic().length);
+        System.arraycopy(LeadingMagicSniffer.CLOOP.magic(), 0, image, 512, LeadingMagicSniffer.CLOOP.magic().length);
         ValidationReport report = validate(image);
         assertThat(report.accepted()).as(report.findings().toString()).isTrue();
         assertThat(report.detectedFormat()).contains(DiskFormat.RAW);

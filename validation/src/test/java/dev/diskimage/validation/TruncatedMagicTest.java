@@ -53,8 +53,8 @@ class TruncatedMagicTest {
             all.put("vhdx", qemu("vhdx", 8, "create", "-q", "-f", "vhdx", "{}", "1M"));
             all.put("iso", new Sample(IsoInspectorTest.iso(64, 1, 255), 16 * 2048 + 6));
             all.put("qcow-v1", qemu("qcow", 8, "create", "-q", "-f", "qcow", "{}", "1M"));
-            all.put("bochs", new Sample(ForeignFormatsTest.bochs(), BochsSniffer.MAGIC.length));
-            all.put("cloop", new Sample(ForeignFormatsTest.cloop(), CloopSniffer.MAGIC.length));
+            all.put("bochs", new Sample(ForeignFormatsTest.bochs(), LeadingMagicSniffer.BOCHS.magic().length));
+            all.put("cloop", new Sample(ForeignFormatsTest.cloop(), LeadingMagicSniffer.CLOOP.magic().length));
             samples = all;
         }
         return samples;
