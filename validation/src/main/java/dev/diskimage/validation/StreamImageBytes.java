@@ -152,12 +152,36 @@ final class StreamImageBytes implements ImageBytes {
                 return;
             }
         }
-        if (registered + length > budget) {
+        // Only bytes no region keeps yet cost budget, as a file's cached pages cost nothing twice.
+        long cost = uncovered(offset, offset + length);
+        if (registered + cost > budget) {
             throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
                     "inspection would keep more than its budget of " + budget
                             + " bytes of the stream (policy read_budget)");
         }
-        registered += length;
+        registered += cost;
         regions.add(new Region(offset, length));
+    }
+
+    /** How many bytes of {@code [from, to)} no region covers yet. */
+    private long uncovered(long from, long to) {
+        List<long[]> covered = new ArrayList<>();
+        for (Region region : regions) {
+            long start = Math.max(from, region.offset);
+            long end = Math.min(to, region.end());
+            if (start < end) {
+                covered.add(new long[] {start, end});
+            }
+        }
+        covered.sort((a, b) -> Long.compare(a[0], b[0]));
+        long free = 0;
+        long cursor = from;
+        for (long[] interval : covered) {
+            if (interval[0] > cursor) {
+                free += interval[0] - cursor;
+            }
+            cursor = Math.max(cursor, interval[1]);
+        }
+        return free + Math.max(0, to - cursor);
     }
 }

@@ -1,6 +1,7 @@
 package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.FindingCode;
@@ -56,6 +57,18 @@ class InspectingInputStreamTest {
                 .drainAndReport();
 
         assertThat(report.bytesRead()).isEqualTo(5);
+    }
+
+    @Test
+    void aRegionOverlappingTheKeptHeadPaysOnlyForItsNewBytes() {
+        StreamImageBytes bytes = new StreamImageBytes(StreamImageBytes.HEAD + 4096);
+
+        // Half of this region is already kept as the head: it fits the 4 KiB left of the budget.
+        assertThatThrownBy(() -> bytes.read(StreamImageBytes.HEAD - 4096, 8192))
+                .isInstanceOf(RegionUnavailableException.class);
+        assertThatThrownBy(() -> bytes.read(StreamImageBytes.HEAD + 4096, 1))
+                .isInstanceOfSatisfying(InspectionFailure.class,
+                        f -> assertThat(f.code()).isEqualTo(FindingCode.READ_BUDGET_EXCEEDED));
     }
 
     @Test
