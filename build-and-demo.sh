@@ -20,6 +20,7 @@ q create -f vpc -o subformat=fixed "$dir/fixed.vhd" 16M
 q create -f vhdx "$dir/disk.vhdx" 64M
 q create -f vdi "$dir/disk.vdi" 64M
 q create -f qed "$dir/disk.qed" 64M
+q create -f parallels "$dir/disk.ploop" 64M
 
 # Malicious or broken images.
 q create -f qcow2 -b /etc/hostname -F raw "$dir/evil-backing.qcow2" 64M
@@ -36,10 +37,14 @@ printf '\125\252' | dd of="$dir/evil-polyglot.qcow2" bs=1 seek=510 conv=notrunc 
 echo "== image-check on the samples (exit 1 is expected: some are malicious) =="
 set +e
 bin/image-check "$dir"/*.qcow2 "$dir"/*.raw "$dir"/stream.vmdk "$dir"/sparse.vmdk "$dir"/evil-flat.vmdk \
-    "$dir"/*.vhd "$dir"/*.vhdx "$dir"/*.vdi "$dir"/*.qed
+    "$dir"/*.vhd "$dir"/*.vhdx "$dir"/*.vdi "$dir"/*.qed "$dir"/*.ploop
 echo "(exit code $?)"
 echo
 echo "== a qcow2 declared as raw (JSON output) =="
 bin/image-check --format raw --json "$dir/good.qcow2"
+echo "(exit code $?)"
+echo
+echo "== a qcow2 validated while it streams in on standard input =="
+bin/image-check --format qcow2 - < "$dir/good.qcow2"
 echo "(exit code $?)"
 exit 0

@@ -70,7 +70,7 @@ final class PolicyCheck {
             boolean allowed = reference.kind() == ExternalReference.Kind.BACKING && policy.allowBackingFiles();
             String what = switch (reference.kind()) {
                 case BACKING -> "a backing file or parent disk";
-                case DATA_FILE -> "a data file outside the image";
+                case DATA_FILE -> "an external data file";
                 case EXTENT -> "an extent in another file";
             };
             String message = inspection.format().glanceName() + ": the image references " + what + " '"
