@@ -2,6 +2,7 @@ package dev.diskimage.cli;
 
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageException;
+import dev.diskimage.core.IoErrorText;
 import dev.diskimage.core.QemuImg;
 import dev.diskimage.validation.ImagePolicy;
 import dev.diskimage.validation.ImageValidator;
@@ -9,6 +10,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,7 +119,7 @@ public final class ImageCheck implements Callable<Integer> {
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((exception, line, parsed) -> {
             log().debug("internal error", exception);
-            err.println(NAME + ": internal error: " + describe(exception));
+            err.println(NAME + ": " + describe(exception));
             return ERROR;
         });
         commandLine.setParameterExceptionHandler((exception, params) -> {
@@ -245,13 +247,18 @@ public final class ImageCheck implements Callable<Integer> {
         return LoggerFactory.getLogger(ImageCheck.class);
     }
 
-    /** A one-line reason for an unexpected failure, without Java class names where we know better. */
+    /**
+     * A one-line reason for a failure: our own errors say what went wrong in the user's terms;
+     * anything else is a bug whose message would only name Java internals, so it points to the
+     * debug log instead.
+     */
     private static String describe(Throwable failure) {
         if (failure instanceof ImageException || failure instanceof IllegalArgumentException) {
             return failure.getMessage();
         }
-        String message = failure.getMessage();
-        return message == null ? "unexpected failure (run with --verbose for details)"
-                : message + " (run with --verbose for details)";
+        if (failure instanceof UncheckedIOException io) {
+            return "cannot read: " + IoErrorText.describe(io.getCause());
+        }
+        return "internal error (run with --verbose for the details)";
     }
 }

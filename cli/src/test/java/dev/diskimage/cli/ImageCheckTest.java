@@ -309,6 +309,7 @@ class ImageCheckTest {
         assertThat(ioError.json().get(1).get("error").asText()).contains("connection reset");
         assertThat(bug.exit()).isEqualTo(2);
         assertThat(bug.json().get(0).get("verdict").asText()).isEqualTo("error");
+        assertThat(bug.json().get(0).get("error").asText()).isEqualTo("internal error (run with --verbose for the details)");
         assertThat(bug.json().get(1).get("verdict").asText()).isEqualTo("accept");
     }
 
