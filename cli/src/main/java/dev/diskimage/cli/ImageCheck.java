@@ -146,7 +146,7 @@ public final class ImageCheck implements Callable<Integer> {
         try {
             policy = policy();
             declared = format == null ? null : DiskFormat.fromName(format);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ImageException e) {
             err.println(NAME + ": " + e.getMessage());
             return ERROR;
         }

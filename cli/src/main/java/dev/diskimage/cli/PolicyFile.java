@@ -1,17 +1,17 @@
 package dev.diskimage.cli;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.diskimage.core.DiskFormat;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.diskimage.core.IoErrorText;
 import dev.diskimage.core.StrictJson;
+import dev.diskimage.core.UntrustedText;
 import dev.diskimage.validation.ImagePolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Reads an {@link ImagePolicy} from a JSON file, so that a pipeline keeps its policy in its
@@ -19,112 +19,78 @@ import java.util.Set;
  * {@code allowed_formats} (array of qemu or Glance names), {@code vmdk_allowed_types} (array),
  * {@code allow_backing_files} (boolean), {@code max_virtual_size} (number of bytes or a size
  * string like {@code "1TiB"}), {@code min_virtual_size} (size), {@code qemu_cross_check}
- * (boolean), {@code read_budget} (size). Unknown keys are an error, so a typo never silently
- * weakens a policy, and so is a key given twice, since JSON readers disagree on which copy wins.
+ * (boolean), {@code read_budget} (size). The file binds to {@link PolicySettings}. Unknown keys,
+ * {@code null}s and values of the wrong type are errors, so a typo never silently weakens a
+ * policy, and so is a key given twice, since JSON readers disagree on which copy wins.
  */
 final class PolicyFile {
-    private static final Set<String> KEYS = Set.of("allowed_formats", "vmdk_allowed_types", "allow_backing_files",
-            "max_virtual_size", "min_virtual_size", "qemu_cross_check", "read_budget");
     private static final long MAX_FILE_SIZE = 1 << 20;
+
+    /** What each key must hold, for messages about a value of the wrong type. */
+    private static final Map<String, String> EXPECTED = Map.of(
+            "allowed_formats", "an array of format names",
+            "vmdk_allowed_types", "an array of VMDK createTypes",
+            "allow_backing_files", "true or false",
+            "max_virtual_size", PolicySettings.Size.EXPECTED,
+            "min_virtual_size", PolicySettings.Size.EXPECTED,
+            "qemu_cross_check", "true or false",
+            "read_budget", PolicySettings.Size.EXPECTED);
 
     private PolicyFile() {
     }
 
     /**
-     * @throws IllegalArgumentException naming the file and the problem
+     * The default policy with the file's settings applied.
+     *
+     * @throws PolicyFileException naming the file and the problem
      */
     static ImagePolicy read(Path file) {
-        JsonNode root;
+        PolicySettings settings = settings(file);
+        try {
+            return settings.apply(ImagePolicy.defaults());
+        } catch (IllegalArgumentException e) {
+            throw new PolicyFileException(file, e.getMessage(), e);
+        }
+    }
+
+    private static PolicySettings settings(Path file) {
+        byte[] content;
         try {
             if (Files.size(file) > MAX_FILE_SIZE) {
-                throw new IllegalArgumentException("policy file " + file + " is larger than 1 MiB");
+                throw new PolicyFileException(file, "larger than 1 MiB", null);
             }
-            root = StrictJson.mapper().readTree(Files.readAllBytes(file));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("policy file " + file + " is not valid JSON: " + StrictJson.describe(e),
-                    e);
+            content = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read policy file " + file + ": " + IoErrorText.describe(e), e);
+            throw new PolicyFileException(file, "cannot be read: " + IoErrorText.describe(e), e);
         }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException("policy file " + file + " must hold a JSON object");
-        }
-        root.fieldNames().forEachRemaining(key -> {
-            if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("policy file " + file + ": unknown key '" + key + "' (known: "
-                        + KEYS.stream().sorted().toList() + ")");
+        try {
+            PolicySettings settings = StrictJson.bind(content, PolicySettings.class);
+            if (settings == null) {
+                throw new PolicyFileException(file, "must hold a JSON object", null);
             }
-        });
-        ImagePolicy policy = ImagePolicy.defaults();
-        if (root.has("allowed_formats")) {
-            Set<DiskFormat> formats = EnumSet.noneOf(DiskFormat.class);
-            for (String name : strings(file, root, "allowed_formats")) {
-                try {
-                    formats.add(DiskFormat.fromName(name));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("policy file " + file + ": 'allowed_formats': " + e.getMessage(),
-                            e);
-                }
-            }
-            policy = policy.withAllowedFormats(formats);
+            return settings;
+        } catch (UnrecognizedPropertyException e) {
+            throw new PolicyFileException(file, "unknown key '" + UntrustedText.sanitize(e.getPropertyName())
+                    + "' (known: " + PolicySettings.KEYS + ")", e);
+        } catch (JsonParseException e) {
+            throw new PolicyFileException(file, "not valid JSON: " + StrictJson.describe(e), e);
+        } catch (JsonMappingException e) {
+            throw new PolicyFileException(file, wrongValue(e), e);
+        } catch (JsonProcessingException e) {
+            throw new PolicyFileException(file, "not valid JSON: " + StrictJson.describe(e), e);
         }
-        if (root.has("vmdk_allowed_types")) {
-            policy = policy.withVmdkAllowedTypes(strings(file, root, "vmdk_allowed_types"));
-        }
-        if (root.has("allow_backing_files")) {
-            policy = policy.withAllowBackingFiles(bool(file, root, "allow_backing_files"));
-        }
-        if (root.has("max_virtual_size")) {
-            policy = policy.withMaxVirtualSize(size(file, root, "max_virtual_size"));
-        }
-        if (root.has("min_virtual_size")) {
-            policy = policy.withMinVirtualSize(size(file, root, "min_virtual_size"));
-        }
-        if (root.has("qemu_cross_check")) {
-            policy = policy.withQemuCrossCheck(bool(file, root, "qemu_cross_check"));
-        }
-        if (root.has("read_budget")) {
-            policy = policy.withReadBudget(size(file, root, "read_budget"));
-        }
-        return policy;
     }
 
-    private static Set<String> strings(Path file, JsonNode root, String key) {
-        JsonNode node = root.get(key);
-        if (!node.isArray()) {
-            throw new IllegalArgumentException("policy file " + file + ": '" + key + "' must be an array of strings");
+    /** A message naming the key whose value does not fit, and what it must hold. */
+    private static String wrongValue(JsonMappingException e) {
+        String key = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
+        if (key == null || !EXPECTED.containsKey(key)) {
+            return "must hold a JSON object with the keys " + PolicySettings.KEYS;
         }
-        Set<String> values = new LinkedHashSet<>();
-        for (JsonNode element : node) {
-            if (!element.isTextual()) {
-                throw new IllegalArgumentException("policy file " + file + ": '" + key + "' must hold strings only");
-            }
-            values.add(element.asText());
+        Throwable cause = e.getCause();
+        if (cause instanceof IllegalArgumentException invalid && invalid.getMessage() != null) {
+            return "'" + key + "': " + invalid.getMessage();
         }
-        return values;
-    }
-
-    private static boolean bool(Path file, JsonNode root, String key) {
-        JsonNode node = root.get(key);
-        if (!node.isBoolean()) {
-            throw new IllegalArgumentException("policy file " + file + ": '" + key + "' must be true or false");
-        }
-        return node.asBoolean();
-    }
-
-    private static long size(Path file, JsonNode root, String key) {
-        JsonNode node = root.get(key);
-        if (node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0) {
-            return node.asLong();
-        }
-        if (node.isTextual()) {
-            try {
-                return SizeParser.parse(node.asText());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("policy file " + file + ": '" + key + "': " + e.getMessage(), e);
-            }
-        }
-        throw new IllegalArgumentException("policy file " + file + ": '" + key
-                + "' must be a non-negative number of bytes or a size like \"1TiB\"");
+        return "'" + key + "' must be " + EXPECTED.get(key);
     }
 }

@@ -26,7 +26,7 @@ import java.util.Set;
  */
 final class QemuImgInfoReader {
     /** Strict JSON (duplicate keys refused, sizes capped), with integers kept exact. */
-    private static final ObjectReader MAPPER = StrictJson.mapper().reader()
+    private static final ObjectReader MAPPER = StrictJson.tree()
             .with(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
 
     private static final Set<String> INFO_KEYS = Set.of("filename", "format", "virtual-size", "actual-size",

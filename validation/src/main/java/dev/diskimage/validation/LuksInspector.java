@@ -2,7 +2,7 @@ package dev.diskimage.validation;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.FindingCode;
 import dev.diskimage.core.StrictJson;
@@ -69,7 +69,7 @@ final class LuksInspector implements FormatInspector {
     private static final String DYNAMIC = "dynamic";
 
     /** Strict JSON: a duplicated key would let cryptsetup and this parser read different metadata. */
-    private static final ObjectMapper JSON = StrictJson.mapper();
+    private static final ObjectReader JSON = StrictJson.tree();
 
     @Override
     public DiskFormat format() {
