@@ -27,7 +27,9 @@ class ImageCheckTest {
         List<JsonNode> json() throws IOException {
             List<JsonNode> nodes = new ArrayList<>();
             for (String line : out.strip().split("\n")) {
-                nodes.add(new ObjectMapper().readTree(line));
+                JsonNode node = new ObjectMapper().readTree(line);
+                assertThat(OutputSchema.violations(node)).as("schema violations of %s", line).isEmpty();
+                nodes.add(node);
             }
             return nodes;
         }

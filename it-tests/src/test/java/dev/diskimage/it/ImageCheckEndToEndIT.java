@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +34,8 @@ class ImageCheckEndToEndIT {
 
     private static final Path ROOT = Path.of(System.getProperty("diskimage.root", "..")).toAbsolutePath().normalize();
     private static final Map<String, Path> IMAGES = new HashMap<>();
+    /** The documented contract of every JSON line (docs/image-check-output.schema.json). */
+    private static final Schema OUTPUT_SCHEMA = outputSchema();
 
     /** Exit code and output of one launcher run. */
     record Run(int exit, String out, String err) {
@@ -36,9 +43,18 @@ class ImageCheckEndToEndIT {
             Map<String, JsonNode> reports = new HashMap<>();
             for (String line : out.strip().split("\n")) {
                 JsonNode node = new ObjectMapper().readTree(line);
+                assertThat(OUTPUT_SCHEMA.validate(node)).as("schema violations of %s", line).isEmpty();
                 reports.put(Path.of(node.get("file").asText()).getFileName().toString(), node);
             }
             return reports;
+        }
+    }
+
+    private static Schema outputSchema() {
+        try (InputStream in = Files.newInputStream(ROOT.resolve("docs/image-check-output.schema.json"))) {
+            return SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
