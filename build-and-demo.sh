@@ -34,6 +34,9 @@ printf '\200\000\002\000\203\000\000\000\001\000\000\000\000\020\000\000' |
     dd of="$dir/evil-polyglot.qcow2" bs=1 seek=446 conv=notrunc 2>/dev/null
 printf '\125\252' | dd of="$dir/evil-polyglot.qcow2" bs=1 seek=510 conv=notrunc 2>/dev/null
 
+echo "== $(bin/diskimage --version): bin/image-check is bin/diskimage check; the installable archives are in cli/target =="
+ls cli/target/diskimage-*.tar.gz cli/target/diskimage-*.zip cli/target/diskimage-*-all.jar
+echo
 echo "== image-check on the samples (exit 1 is expected: some are malicious) =="
 set +e
 bin/image-check "$dir"/*.qcow2 "$dir"/*.raw "$dir"/stream.vmdk "$dir"/sparse.vmdk "$dir"/evil-flat.vmdk \

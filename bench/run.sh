@@ -1,11 +1,17 @@
 #!/bin/sh
 # Builds the project and runs the benchmarks; figures go to docs/benchmarks.md by hand.
-# Usage: bench/run.sh [count]   (default 1000 images)
+# Usage: bench/run.sh [count] [startup-runs]   (default 1000 images, 20 startup runs)
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/ensure-tools.sh
 mvn -B -q -DskipTests package
 mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 work=${BENCH_DIR:-$(mktemp -d)}
-java -cp "bench/target/classes:$(cat bench/target/classpath.txt)" dev.diskimage.bench.ImageCheckVsQemuInfo \
-    bin/image-check "$work" "${1:-1000}"
+classpath="bench/target/classes:$(cat bench/target/classpath.txt)"
+java -cp "$classpath" dev.diskimage.bench.ImageCheckVsQemuInfo bin/image-check "$work" "${1:-1000}"
+echo
+# Startup of one call through the installed distribution: unpack the tar.gz as a user would.
+install=$(mktemp -d)
+tar -xzf cli/target/diskimage-*.tar.gz -C "$install"
+java -cp "$classpath" dev.diskimage.bench.LauncherStartup "$install"/diskimage-* "$work/startup" "${2:-20}"
+rm -rf "$install"

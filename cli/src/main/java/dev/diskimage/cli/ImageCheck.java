@@ -2,16 +2,11 @@ package dev.diskimage.cli;
 
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageException;
-import dev.diskimage.core.IoErrorText;
 import dev.diskimage.core.QemuImg;
 import dev.diskimage.validation.ImagePolicy;
 import dev.diskimage.validation.ImageValidator;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -35,7 +30,7 @@ import picocli.CommandLine.Parameters;
  * typo. Files are checked in parallel within one JVM; one file's failure never hides the others'
  * reports.
  */
-@Command(name = "image-check", mixinStandardHelpOptions = true, version = "image-check 0.1.0",
+@Command(name = "image-check", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Validates disk images with pure-Java format inspectors before qemu-img or a volume sees them.",
                 "FILE '-' reads the image from standard input; named pipes are read as streams too."},
@@ -48,8 +43,6 @@ public final class ImageCheck implements Callable<Integer> {
     static final int ACCEPTED = 0;
     static final int REJECTED = 1;
     static final int ERROR = 2;
-
-    private static final String NAME = "image-check";
 
     @Option(names = "--format", paramLabel = "FMT",
             description = "Declared format: ${sys:diskimage.formats}. The bytes must be this format.")
@@ -97,41 +90,21 @@ public final class ImageCheck implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    private InputStream stdin = System.in;
+    private final InputStream stdin;
+
+    /** A check that reads FILE {@code -} from {@code stdin}; also the {@code check} subcommand of {@code diskimage}. */
+    ImageCheck(InputStream stdin) {
+        this.stdin = stdin;
+    }
 
     /** Runs the command and exits the JVM with its exit code. */
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
-        PrintWriter err = new PrintWriter(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
-        System.exit(run(args, System.in, out, err));
+        System.exit(run(args, System.in, CommandLines.stdout(), CommandLines.stderr()));
     }
 
     /** Runs the command with the given streams; returns the exit code. */
     static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err) {
-        Logging.quietByDefault();
-        System.setProperty("diskimage.formats", DiskFormat.knownNames());
-        ImageCheck command = new ImageCheck();
-        command.stdin = in;
-        CommandLine commandLine = new CommandLine(command);
-        // File names are data: "@list" is a file to check, never a list of arguments.
-        commandLine.setExpandAtFiles(false);
-        commandLine.setOut(out);
-        commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler((exception, line, parsed) -> {
-            log().debug("internal error", exception);
-            err.println(NAME + ": " + describe(exception));
-            return ERROR;
-        });
-        commandLine.setParameterExceptionHandler((exception, params) -> {
-            err.println(NAME + ": " + exception.getMessage());
-            if (exception instanceof CommandLine.UnmatchedArgumentException unmatched
-                    && !unmatched.getSuggestions().isEmpty()) {
-                err.println("Did you mean: " + String.join(", ", unmatched.getSuggestions()) + "?");
-            }
-            err.println("Try '" + NAME + " --help' for more information.");
-            return ERROR;
-        });
-        return commandLine.execute(args);
+        return CommandLines.configure(new CommandLine(new ImageCheck(in)), out, err).execute(args);
     }
 
     @Override
@@ -141,20 +114,21 @@ public final class ImageCheck implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        String name = CommandLines.name(spec.commandLine());
         ImagePolicy policy;
         DiskFormat declared;
         try {
             policy = policy();
             declared = format == null ? null : DiskFormat.fromName(format);
         } catch (IllegalArgumentException | ImageException e) {
-            err.println(NAME + ": " + e.getMessage());
+            err.println(name + ": " + e.getMessage());
             return ERROR;
         }
         ImageValidator validator;
         try {
             validator = validator(policy);
         } catch (IllegalArgumentException | ImageException e) {
-            err.println(NAME + ": " + e.getMessage());
+            err.println(name + ": " + e.getMessage());
             return ERROR;
         }
         List<CheckOutcome> outcomes = checkAll(new ImageInput(validator, declared, stdin));
@@ -166,7 +140,7 @@ public final class ImageCheck implements Callable<Integer> {
             }
         }
         if (out.checkError()) {
-            err.println(NAME + ": cannot write the report to standard output");
+            err.println(name + ": cannot write the report to standard output");
             return ERROR;
         }
         return exitCode(outcomes);
@@ -238,27 +212,12 @@ public final class ImageCheck implements Callable<Integer> {
             return future.get();
         } catch (ExecutionException e) {
             log().debug("checking {} failed", file, e.getCause());
-            return CheckOutcome.failed(file, describe(e.getCause()));
+            return CheckOutcome.failed(file, FailureText.describe(e.getCause()));
         }
     }
 
     /** Created on first use, so that {@code --verbose} is in force before the logging backend starts. */
     private static Logger log() {
         return LoggerFactory.getLogger(ImageCheck.class);
-    }
-
-    /**
-     * A one-line reason for a failure: our own errors say what went wrong in the user's terms;
-     * anything else is a bug whose message would only name Java internals, so it points to the
-     * debug log instead.
-     */
-    private static String describe(Throwable failure) {
-        if (failure instanceof ImageException || failure instanceof IllegalArgumentException) {
-            return failure.getMessage();
-        }
-        if (failure instanceof UncheckedIOException io) {
-            return "cannot read: " + IoErrorText.describe(io.getCause());
-        }
-        return "internal error (run with --verbose for the details)";
     }
 }
