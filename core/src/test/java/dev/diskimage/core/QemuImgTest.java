@@ -13,7 +13,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -279,7 +278,7 @@ class QemuImgTest {
         List<Double> progress = new CopyOnWriteArrayList<>();
 
         qemu.convert(QemuImgConvertRequest.builder(source, DiskFormat.RAW, target, DiskFormat.QCOW2)
-                .option("compat", "0.10").compress(true).cacheMode("writeback")
+                .option("compat", "0.10").compress(true).cacheMode(CacheMode.WRITEBACK)
                 .progress(progress::add).build());
 
         assertThat(progress).isNotEmpty().isSorted().last().isEqualTo(100.0);
@@ -378,9 +377,9 @@ class QemuImgTest {
                 + "\"$*\" \"$(ulimit -t)\" \"$(ulimit -v)\"");
 
         String defaults = reporting.info(dir.resolve("a b.img"), DiskFormat.VPC).filename();
-        String custom = reporting.withInfoLimits(Optional.of(new ProcessLimits(5, 512 * MIB)))
+        String custom = reporting.withInfoLimits(new ProcessLimits(5, 512 * MIB))
                 .info(dir.resolve("c"), DiskFormat.QCOW2).filename();
-        String unlimited = reporting.withInfoLimits(Optional.empty()).probeInfo(dir.resolve("p")).filename();
+        String unlimited = reporting.withoutInfoLimits().probeInfo(dir.resolve("p")).filename();
 
         assertThat(defaults).isEqualTo("info -f vpc --output=json -U " + dir.resolve("a b.img") + "|30|" + (1 << 20));
         assertThat(custom).endsWith("|5|" + 512 * 1024);
@@ -422,11 +421,34 @@ class QemuImgTest {
     }
 
     @Test
-    void rejectsBadOptionNamesAndCacheModes() {
+    void rejectsBadOptionNames() {
         assertThatThrownBy(() -> QemuImgCreateRequest.builder(dir.resolve("x"), DiskFormat.QCOW2).option("a,b", "c"))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> QemuImgConvertRequest.builder(dir, DiskFormat.RAW, dir, DiskFormat.RAW).cacheMode("fast"))
+        assertThatThrownBy(() -> QemuImgConvertRequest.builder(dir, DiskFormat.RAW, dir, DiskFormat.RAW).option("", "c"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(new QemuObject("secret", java.util.Map.of("file", "/a,b")).toArgument()).isEqualTo("secret,file=/a,,b");
+    }
+
+    @Test
+    void optionsReachTheCommandLineInTheOrderGiven() {
+        QemuImgCreateRequest create = QemuImgCreateRequest.builder(dir.resolve("o.qcow2"), DiskFormat.QCOW2)
+                .size(MIB).option("z", "1").option("a", "2,3").option("m", "4").build();
+        QemuImgConvertRequest convert = QemuImgConvertRequest.builder(dir.resolve("s"), DiskFormat.RAW,
+                        dir.resolve("t"), DiskFormat.QCOW2)
+                .option("z", "1").option("a", "2").option("m", "3").option("z", "9").build();
+
+        assertThat(create.arguments()).containsSubsequence("-o", "z=1,a=2,,3,m=4");
+        assertThat(convert.arguments()).containsSubsequence("-o", "z=9,a=2,m=3");
+    }
+
+    @Test
+    void cacheModesAreGivenByTheirQemuNames() {
+        QemuImgConvertRequest request = QemuImgConvertRequest.builder(dir.resolve("s"), DiskFormat.RAW,
+                        dir.resolve("t"), DiskFormat.RAW)
+                .cacheMode(CacheMode.NONE).sourceCacheMode(CacheMode.DIRECTSYNC).build();
+
+        assertThat(request.arguments()).containsSubsequence("-t", "none", "-T", "directsync");
+        assertThat(java.util.Arrays.stream(CacheMode.values()).map(CacheMode::qemuName))
+                .containsExactly("none", "writeback", "writethrough", "directsync", "unsafe");
     }
 }
