@@ -264,8 +264,9 @@ public final class QemuImg {
      * {@code ValidatedImage}.
      *
      * <p>qemu-img writes the target in place: when it fails or times out, whatever it wrote so
-     * far stays at the target path. The exception says so ({@link QemuImgConvertException#partialTarget()})
-     * and the caller must delete that file; the validated conversion flow does.
+     * far stays at the target path. The exception says whether a file is there
+     * ({@link QemuImgConvertException#partialTarget()}); it is not a usable image and the caller
+     * must delete it (the validated conversion flow does).
      *
      * @throws QemuImgConvertException if qemu-img fails or times out, naming the target and
      *     whether a partial file remains there
