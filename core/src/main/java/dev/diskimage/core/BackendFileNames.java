@@ -1,6 +1,6 @@
 package dev.diskimage.core;
 
-import java.nio.charset.StandardCharsets;
+import com.google.common.net.PercentEscaper;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -29,7 +29,8 @@ final class BackendFileNames {
      */
     static final int MAX_ENCODED_BACKEND_LENGTH = 96;
 
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    /** Percent-encodes UTF-8 bytes outside {@code [A-Za-z0-9_-]}, with upper-case hex digits. */
+    private static final PercentEscaper ESCAPER = new PercentEscaper("_-", false);
 
     private BackendFileNames() {
     }
@@ -51,32 +52,20 @@ final class BackendFileNames {
     /**
      * Percent-encodes the UTF-8 bytes of {@code backendName} outside {@code [A-Za-z0-9_-]}.
      *
-     * @throws IllegalArgumentException if the name is empty or too long once encoded
+     * @throws IllegalArgumentException if the name is empty, too long once encoded, or not
+     *     valid UTF-16 (an unpaired surrogate)
      */
     static String encode(String backendName) {
         Objects.requireNonNull(backendName, "backendName");
         if (backendName.isEmpty()) {
             throw new IllegalArgumentException("backend name is empty");
         }
-        StringBuilder encoded = new StringBuilder(backendName.length());
-        for (byte b : backendName.getBytes(StandardCharsets.UTF_8)) {
-            int unsigned = b & 0xFF;
-            if (isPlain(unsigned)) {
-                encoded.append((char) unsigned);
-            } else {
-                encoded.append('%').append(HEX[unsigned >>> 4]).append(HEX[unsigned & 0x0F]);
-            }
-        }
+        String encoded = ESCAPER.escape(backendName);
         if (encoded.length() > MAX_ENCODED_BACKEND_LENGTH) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "backend name '%s' is too long: %d characters once encoded, at most %d",
                     backendName, encoded.length(), MAX_ENCODED_BACKEND_LENGTH));
         }
-        return encoded.toString();
-    }
-
-    private static boolean isPlain(int c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                || c == '_' || c == '-';
+        return encoded;
     }
 }

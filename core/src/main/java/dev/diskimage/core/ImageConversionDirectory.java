@@ -1,7 +1,7 @@
 package dev.diskimage.core;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -98,10 +98,11 @@ public record ImageConversionDirectory(Path path, String backendName) {
      * {@code diskimage.<backend>.<prefix><random><suffix>}; closing the handle deletes it.
      *
      * @param prefix put before the random part, e.g. {@code "image_download_" + imageId + "_"};
-     *               null means none
-     * @param suffix put after the random part, e.g. {@code ".qcow2"}; null means none
+     *               empty for none
+     * @param suffix put after the random part, e.g. {@code ".qcow2"}; empty for none
+     * @throws NullPointerException     if prefix or suffix is null
      * @throws IllegalArgumentException if prefix or suffix contain a path separator or NUL
-     * @throws UncheckedIOException     if the directory or the file cannot be created
+     * @throws ImageIoException         if the directory or the file cannot be created
      */
     public TemporaryFile temporaryFile(String prefix, String suffix) {
         String namePrefix = BackendFileNames.prefixFor(backendName) + checkedPart(prefix, "prefix");
@@ -114,7 +115,7 @@ public record ImageConversionDirectory(Path path, String backendName) {
             LOG.debug("created temporary file {} for backend {}", created, backendName);
             return new TemporaryFile(created);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not create a temporary file in " + path, e);
+            throw new ImageIoException("could not create a temporary file in", path, e);
         }
     }
 
@@ -123,7 +124,7 @@ public record ImageConversionDirectory(Path path, String backendName) {
      * {@code diskimage.<backend>.<random>}; closing the handle deletes it with all its content,
      * never following links.
      *
-     * @throws UncheckedIOException if the conversion directory or the directory cannot be created
+     * @throws ImageIoException if the conversion directory or the directory cannot be created
      */
     public TemporaryDirectory temporaryDirectory() {
         String namePrefix = BackendFileNames.prefixFor(backendName);
@@ -135,7 +136,7 @@ public record ImageConversionDirectory(Path path, String backendName) {
             LOG.debug("created temporary directory {} for backend {}", created, backendName);
             return new TemporaryDirectory(created);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not create a temporary directory in " + path, e);
+            throw new ImageIoException("could not create a temporary directory in", path, e);
         }
     }
 
@@ -168,7 +169,7 @@ public record ImageConversionDirectory(Path path, String backendName) {
                     removeLeftover(entry, name, removed);
                 }
             }
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | DirectoryIteratorException e) {
             LOG.warn("could not list image conversion directory {} to clean backend {}: {}", path, name, e.toString());
         }
         LOG.info("removed {} leftover temporary entries of backend {} from {}", removed.size(), name, path);
@@ -215,7 +216,7 @@ public record ImageConversionDirectory(Path path, String backendName) {
                 Files.createDirectories(path);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("could not create image conversion directory " + path, e);
+            throw new ImageIoException("could not create image conversion directory", path, e);
         }
     }
 
@@ -224,9 +225,7 @@ public record ImageConversionDirectory(Path path, String backendName) {
     }
 
     private static String checkedPart(String part, String what) {
-        if (part == null) {
-            return "";
-        }
+        Objects.requireNonNull(part, what);
         if (part.indexOf('/') >= 0 || part.indexOf('\\') >= 0 || part.indexOf('\0') >= 0) {
             throw new IllegalArgumentException(what + " must not contain a path separator or NUL: '" + part + "'");
         }

@@ -123,15 +123,15 @@ public final class ProcessRequest {
             return this;
         }
 
-        /** Runs the program under {@code prlimit} with these limits; null for none. */
+        /** Runs the program under {@code prlimit} with these limits; without this call, none apply. */
         public Builder limits(ProcessLimits limits) {
-            this.limits = limits;
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 
-        /** Feeds these bytes to stdin (copied), then closes it; null closes stdin at once. */
+        /** Feeds these bytes to stdin (copied), then closes it; without this call stdin is closed at once. */
         public Builder stdin(byte[] stdin) {
-            this.stdin = stdin == null ? null : stdin.clone();
+            this.stdin = Objects.requireNonNull(stdin, "stdin").clone();
             return this;
         }
 
@@ -141,7 +141,7 @@ public final class ProcessRequest {
          * Empty lines are skipped. The listener runs on the output pump thread.
          */
         public Builder onStdoutLine(Consumer<String> listener) {
-            this.stdoutLineListener = listener;
+            this.stdoutLineListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

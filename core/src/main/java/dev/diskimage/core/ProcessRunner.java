@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It handles the known traps once: arguments are passed as a list without re-quoting (paths
  * with spaces or quotes arrive intact); the program runs directly, never through a shell, so the
- * timeout kills the program itself; the exit code is returned rather than judged, because a
+ * timeout kills the program itself (SIGTERM, then SIGKILL after a short grace, together with any
+ * children it started); the exit code is returned rather than judged, because a
  * non-zero exit is meaningful for some verbs ({@code qemu-img check} exits 2 or 3); the output
  * pumps get a stop timeout so a grandchild holding a pipe open cannot hang the caller; captured
  * output is capped; and the child runs with {@code LC_ALL=C} so its messages are parseable.
@@ -30,8 +33,14 @@ import org.slf4j.LoggerFactory;
 public final class ProcessRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRunner.class);
 
-    /** How long to wait for output pumps after the process ends (a grandchild may keep a pipe). */
-    static final Duration PUMP_STOP_TIMEOUT = Duration.ofSeconds(2);
+    /** How long a program may take to end after SIGTERM before the timeout sends SIGKILL. */
+    static final Duration KILL_GRACE = Duration.ofSeconds(1);
+
+    /**
+     * How long to wait for each output pump after the process ends, when a grandchild keeps its
+     * pipe open. Commons Exec adds two seconds of its own to this, per pump.
+     */
+    static final Duration PUMP_STOP_TIMEOUT = Duration.ofMillis(500);
 
     private static final ProcessRunner DEFAULT = new ProcessRunner();
 
@@ -78,8 +87,9 @@ public final class ProcessRunner {
             exitCode = executor.execute(commandLine, environment);
         } catch (ExecuteException e) {
             // With exit values disabled this only happens when the pumps could not be stopped
-            // (a grandchild kept the pipe open past the stop timeout); the exit code is known.
-            exitCode = e.getExitValue();
+            // (a grandchild kept the pipe open past the stop timeout). The exception's exit value
+            // is then Commons Exec's "invalid" marker; the process itself knows the real one.
+            exitCode = watchdog.exitValue().orElse(e.getExitValue());
             LOG.debug("output pumps of {} did not stop cleanly", command.get(0), e);
         } catch (IOException e) {
             // Commons Exec reports a program that cannot be started (missing, not executable) here.
@@ -127,8 +137,9 @@ public final class ProcessRunner {
     }
 
     /**
-     * A watchdog that kills with SIGKILL on timeout: the stock one only sends SIGTERM, which a
-     * stuck or hostile program may ignore.
+     * A watchdog that escalates to SIGKILL on timeout: the stock one only sends SIGTERM, which a
+     * stuck or hostile program may ignore. The program gets {@link #KILL_GRACE} to end on SIGTERM
+     * (qemu-img does at once), then it is killed.
      */
     private static final class KillingWatchdog extends ExecuteWatchdog {
         private Process process;
@@ -147,10 +158,29 @@ public final class ProcessRunner {
 
         @Override
         public synchronized void timeoutOccured(Watchdog watchdog) {
+            // Taken first: once the program dies, its children are re-parented and out of reach.
+            // qemu-img has none (prlimit execs it in place); a script's would hold the pipes open.
+            List<ProcessHandle> descendants = process == null ? List.of() : process.descendants().toList();
+            // The stock watchdog sends SIGTERM.
             super.timeoutOccured(watchdog);
-            if (process != null) {
-                process.destroyForcibly();
+            if (process == null) {
+                return;
             }
+            try {
+                if (!process.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.debug("{} ignored SIGTERM for {}; sending SIGKILL", process.pid(), KILL_GRACE);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                process.destroyForcibly();
+                descendants.forEach(ProcessHandle::destroyForcibly);
+            }
+        }
+
+        /** The program's exit value, once it has ended. */
+        synchronized OptionalInt exitValue() {
+            return process != null && !process.isAlive() ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
         }
     }
 }

@@ -1,7 +1,10 @@
 package dev.diskimage.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.base.Supplier;
+import com.google.common.base.Suppliers;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,14 +13,22 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The {@code qemu-img} program: every verb this project uses, each building an argument list and
- * running through {@link ProcessRunner}. {@link #info(Path, DiskFormat)} always names the format
+ * running through {@link ProcessRunner}.
+ *
+ * <p><strong>This is the low-level layer.</strong> The data-moving verbs ({@link #create},
+ * {@link #convert}, {@link #resize}, {@link #commit}, {@link #rebase}, {@link #removeBacking})
+ * trust their input: they hand the image to qemu-img as it is. An image from an untrusted source
+ * (an upload, a download, anything a tenant controls) must first be accepted by the validator,
+ * and flows that act on it take the validation module's {@code ValidatedImage}, which only the
+ * validator creates; call these verbs directly only on images this process made itself.
+ *
+ * <p> {@link #info(Path, DiskFormat)} always names the format
  * ({@code -f}), asks for JSON and runs under {@link ProcessLimits} (Cinder's prlimit guard: by
  * default 30 CPU seconds and 1 GiB of address space) and a timeout. Instances are immutable and
  * thread-safe; the {@code with...} methods return configured copies sharing the cached version.
@@ -37,22 +48,25 @@ public final class QemuImg {
     // "(45.67/100%)" as qemu-img convert -p prints it
     private static final Pattern PROGRESS = Pattern.compile("\\((\\d{1,3}(?:\\.\\d{1,2})?)/100%\\)");
     private static final Pattern OPTION_KEY = Pattern.compile("^[A-Za-z][A-Za-z0-9_.-]*$");
-    private static final Set<String> CACHE_MODES = Set.of("none", "writeback", "writethrough", "directsync", "unsafe");
 
     private final Path binary;
     private final Duration timeout;
     private final Duration infoTimeout;
     private final Optional<ProcessLimits> infoLimits;
-    private final AtomicReference<QemuImgVersion> version;
+    private final Supplier<QemuImgVersion> version;
     private final ProcessRunner runner = ProcessRunner.create();
 
+    /**
+     * @param version the shared memoized version, or null to read it with this instance's info
+     *     timeout (a failed read is not memoized, so the next call tries again)
+     */
     private QemuImg(Path binary, Duration timeout, Duration infoTimeout, Optional<ProcessLimits> infoLimits,
-            AtomicReference<QemuImgVersion> version) {
+            Supplier<QemuImgVersion> version) {
         this.binary = binary;
         this.timeout = timeout;
         this.infoTimeout = infoTimeout;
         this.infoLimits = infoLimits;
-        this.version = version;
+        this.version = version != null ? version : Suppliers.memoize(this::readVersion);
     }
 
     /**
@@ -79,22 +93,41 @@ public final class QemuImg {
     /** A {@code qemu-img} at a configured location. Nothing runs until a verb is called. */
     public static QemuImg at(Path binary) {
         return new QemuImg(Objects.requireNonNull(binary, "binary"), DEFAULT_TIMEOUT, DEFAULT_INFO_TIMEOUT,
-                Optional.of(DEFAULT_INFO_LIMITS), new AtomicReference<>());
+                Optional.of(DEFAULT_INFO_LIMITS), null);
     }
 
-    /** A copy using {@code timeout} for the data-moving verbs. */
+    /**
+     * A copy using {@code timeout} for the data-moving verbs.
+     *
+     * @throws IllegalArgumentException if the timeout is not positive
+     */
     public QemuImg withTimeout(Duration timeout) {
         return new QemuImg(binary, positive(timeout), infoTimeout, infoLimits, version);
     }
 
-    /** A copy using {@code timeout} for {@code info} and {@code --version}. */
+    /**
+     * A copy using {@code timeout} for {@code info}, {@code measure} and {@code --version}. The
+     * copy reads the version afresh (under the new timeout) if it was not read yet.
+     *
+     * @throws IllegalArgumentException if the timeout is not positive
+     */
     public QemuImg withInfoTimeout(Duration timeout) {
-        return new QemuImg(binary, this.timeout, positive(timeout), infoLimits, version);
+        return new QemuImg(binary, this.timeout, positive(timeout), infoLimits, null);
     }
 
-    /** A copy running {@code info} under {@code limits}; empty runs it without limits. */
-    public QemuImg withInfoLimits(Optional<ProcessLimits> limits) {
-        return new QemuImg(binary, timeout, infoTimeout, Objects.requireNonNull(limits, "limits"), version);
+    /** A copy running {@code info} under {@code limits} instead of {@link #DEFAULT_INFO_LIMITS}. */
+    public QemuImg withInfoLimits(ProcessLimits limits) {
+        return new QemuImg(binary, timeout, infoTimeout, Optional.of(Objects.requireNonNull(limits, "limits")),
+                version);
+    }
+
+    /**
+     * A copy running {@code info} without process limits. Only for images this process made
+     * itself: the limits are what stop a crafted image from making qemu-img spin or allocate
+     * without bound.
+     */
+    public QemuImg withoutInfoLimits() {
+        return new QemuImg(binary, timeout, infoTimeout, Optional.empty(), version);
     }
 
     /** The program this instance runs. */
@@ -108,20 +141,19 @@ public final class QemuImg {
     }
 
     /**
-     * The version of this qemu-img, read once from {@code qemu-img --version} and cached.
+     * The version of this qemu-img, read once from {@code qemu-img --version} and cached (a
+     * failed read is not cached: the next call asks again).
      *
      * @throws QemuImgException if {@code --version} fails
      * @throws ImageException if its output names no version
      */
     public QemuImgVersion version() {
-        QemuImgVersion known = version.get();
-        if (known != null) {
-            return known;
-        }
+        return version.get();
+    }
+
+    private QemuImgVersion readVersion() {
         ProcessResult result = run(List.of("--version"), infoTimeout, Optional.empty(), null);
-        QemuImgVersion parsed = QemuImgVersion.parseVersionOutput(result.stdout());
-        version.compareAndSet(null, parsed);
-        return parsed;
+        return QemuImgVersion.parseVersionOutput(result.stdout());
     }
 
     /**
@@ -162,17 +194,16 @@ public final class QemuImg {
     }
 
     /**
-     * <strong>Dangerous:</strong> {@code qemu-img info} without {@code -f}, letting qemu guess the
-     * format. A raw image whose first bytes look like another format's header is then read as
-     * that format, which is how crafted images reach files outside themselves. Use only to
-     * describe a file that is never going to be used as a disk, for example to report what a
-     * rejected upload claims to be; everything else must use {@link #info(Path, DiskFormat)}.
-     * Runs under the same limits and timeout.
+     * <strong>Dangerous, hence not public:</strong> {@code qemu-img info} without {@code -f},
+     * letting qemu guess the format. A raw image whose first bytes look like another format's
+     * header is then read as that format, which is how crafted images reach files outside
+     * themselves. Kept for tests that show {@link #info(Path, DiskFormat)} does not probe. Runs
+     * under the same limits and timeout.
      *
      * @throws QemuImgException if qemu-img fails or times out
      * @throws QemuImgInfoParseException if its answer is malformed or too large
      */
-    public QemuImgInfo probeInfo(Path image) {
+    QemuImgInfo probeInfo(Path image) {
         return runInfo(image, Optional.empty(), false);
     }
 
@@ -203,6 +234,11 @@ public final class QemuImg {
      * CPU time (a known qemu flake on fast machines), the create is repeated a few times: the
      * next benchmark almost always succeeds, and create overwrites what the failed one left.
      *
+     * <p><strong>Low-level layer: trusts its input.</strong> qemu-img opens the backing file the request
+     * names, if any. An image from an untrusted source must be accepted by
+     * the validator first and reach this call only through the validation module's
+     * {@code ValidatedImage}.
+     *
      * @throws QemuImgException if qemu-img fails, or the flake persists
      */
     public void create(QemuImgCreateRequest request) {
@@ -222,7 +258,18 @@ public final class QemuImg {
      * {@code qemu-img convert}; with a progress listener, {@code -p} output is parsed and each
      * percentage passed on as it arrives.
      *
-     * @throws QemuImgException if qemu-img fails or times out
+     * <p><strong>Low-level layer: trusts its input.</strong> qemu-img opens the image as it is,
+     * including any backing file it names. An image from an untrusted source must be accepted by
+     * the validator first and reach this call only through the validation module's
+     * {@code ValidatedImage}.
+     *
+     * <p>qemu-img writes the target in place: when it fails or times out, whatever it wrote so
+     * far stays at the target path. The exception says whether a file is there
+     * ({@link QemuImgConvertException#partialTarget()}); it is not a usable image and the caller
+     * must delete it (the validated conversion flow does).
+     *
+     * @throws QemuImgConvertException if qemu-img fails or times out, naming the target and
+     *     whether a partial file remains there
      */
     public void convert(QemuImgConvertRequest request) {
         Consumer<String> lines = request.progress().<Consumer<String>>map(listener -> line -> {
@@ -231,13 +278,23 @@ public final class QemuImg {
                 listener.accept(Double.parseDouble(m.group(1)));
             }
         }).orElse(null);
-        run(request.arguments(), timeout, Optional.empty(), lines);
+        ProcessResult result = runner.run(request(request.arguments(), timeout, Optional.empty(), lines));
+        if (!result.succeeded()) {
+            Path target = request.target();
+            throw new QemuImgConvertException(result, target, Files.exists(target, LinkOption.NOFOLLOW_LINKS));
+        }
     }
 
     /**
      * {@code qemu-img resize -f <format> [--shrink] <image> <newSize>}.
      *
+     * <p><strong>Low-level layer: trusts its input.</strong> qemu-img opens the image as it is,
+     * including any backing file it names. An image from an untrusted source must be accepted by
+     * the validator first and reach this call only through the validation module's
+     * {@code ValidatedImage}.
+     *
      * @param allowShrink pass {@code --shrink}; without it qemu refuses to lose data
+     * @throws IllegalArgumentException if {@code newSize} is negative
      * @throws QemuImgException if qemu-img fails
      */
     public void resize(Path image, DiskFormat format, long newSize, boolean allowShrink) {
@@ -317,6 +374,11 @@ public final class QemuImg {
     /**
      * {@code qemu-img commit -f <format> <image>}: writes the image's data into its backing file.
      *
+     * <p><strong>Low-level layer: trusts its input.</strong> qemu-img opens the image as it is,
+     * and writes into the backing file it names. An image from an untrusted source must be accepted by
+     * the validator first and reach this call only through the validation module's
+     * {@code ValidatedImage}.
+     *
      * @throws QemuImgException if qemu-img fails
      */
     public void commit(Path image, DiskFormat format) {
@@ -325,6 +387,13 @@ public final class QemuImg {
 
     /**
      * {@code qemu-img rebase -f <format> [-u] -b <backing> -F <backingFormat> <image>}.
+     * Without {@code -u} qemu compares the old and the new backing chain and copies into the
+     * image every cluster where they differ, so the image's content stays the same.
+     *
+     * <p><strong>Low-level layer: trusts its input.</strong> qemu-img opens the image as it is,
+     * its old backing chain and the new backing file. An image from an untrusted source must be accepted by
+     * the validator first and reach this call only through the validation module's
+     * {@code ValidatedImage}.
      *
      * @param newBackingFile the new backing file as it should be written into the image
      * @param unsafe {@code -u}: only rewrite the header, without comparing data (the new backing
@@ -343,6 +412,11 @@ public final class QemuImg {
     /**
      * {@code qemu-img rebase -f <format> -b "" <image>}: copies everything the image reads from
      * its backing chain into it and drops the backing file reference.
+     *
+     * <p><strong>Low-level layer: trusts its input.</strong> qemu-img opens the image as it is,
+     * and reads its whole backing chain. An image from an untrusted source must be accepted by
+     * the validator first and reach this call only through the validation module's
+     * {@code ValidatedImage}.
      *
      * @throws QemuImgException if qemu-img fails
      */
@@ -369,15 +443,17 @@ public final class QemuImg {
         List<String> command = new ArrayList<>(args.size() + 1);
         command.add(binary.toString());
         command.addAll(args);
-        return ProcessRequest.builder(command)
+        ProcessRequest.Builder request = ProcessRequest.builder(command)
                 .timeout(limit)
-                .limits(limits.orElse(null))
-                .onStdoutLine(lines)
                 // Output beyond the JSON cap marks the result truncated, so an oversized answer is refused.
                 .maxStdout(QemuImgInfo.MAX_JSON_CHARS)
                 // Snapshot dates in human-readable output are then UTC.
-                .environment("TZ", "UTC")
-                .build();
+                .environment("TZ", "UTC");
+        limits.ifPresent(request::limits);
+        if (lines != null) {
+            request.onStdoutLine(lines);
+        }
+        return request.build();
     }
 
     /**
@@ -421,13 +497,6 @@ public final class QemuImg {
             throw new IllegalArgumentException("bad qemu-img option name: " + key);
         }
         return key;
-    }
-
-    static String requireCacheMode(String mode) {
-        if (!CACHE_MODES.contains(mode)) {
-            throw new IllegalArgumentException("unknown cache mode '" + mode + "', expected one of " + CACHE_MODES);
-        }
-        return mode;
     }
 
     private static Duration positive(Duration duration) {

@@ -1,5 +1,6 @@
 package dev.diskimage.core;
 
+import com.google.common.collect.ImmutableMap;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,8 +12,9 @@ import java.util.function.DoubleConsumer;
 
 /**
  * The options of {@code qemu-img convert}: source and target with their formats (the source
- * format is always given, so qemu never probes), {@code -o} target options, compression, cache
- * modes, {@code --object}s and a progress listener fed from {@code -p}.
+ * format is always given, so qemu never probes), {@code -o} target options (kept in the order
+ * given, so the same request always gives the same command line), compression, cache modes,
+ * {@code --object}s and a progress listener fed from {@code -p}. Immutable once built.
  */
 public final class QemuImgConvertRequest {
     private final Path source;
@@ -21,8 +23,8 @@ public final class QemuImgConvertRequest {
     private final DiskFormat targetFormat;
     private final Map<String, String> options;
     private final boolean compress;
-    private final Optional<String> cacheMode;
-    private final Optional<String> sourceCacheMode;
+    private final Optional<CacheMode> cacheMode;
+    private final Optional<CacheMode> sourceCacheMode;
     private final List<QemuObject> objects;
     private final Optional<DoubleConsumer> progress;
 
@@ -31,7 +33,7 @@ public final class QemuImgConvertRequest {
         this.sourceFormat = b.sourceFormat;
         this.target = b.target;
         this.targetFormat = b.targetFormat;
-        this.options = Map.copyOf(b.options);
+        this.options = ImmutableMap.copyOf(b.options);
         this.compress = b.compress;
         this.cacheMode = Optional.ofNullable(b.cacheMode);
         this.sourceCacheMode = Optional.ofNullable(b.sourceCacheMode);
@@ -49,6 +51,11 @@ public final class QemuImgConvertRequest {
         return progress;
     }
 
+    /** The file the conversion writes. */
+    Path target() {
+        return target;
+    }
+
     /** The qemu-img arguments after the program name. */
     List<String> arguments() {
         List<String> args = new ArrayList<>(List.of("convert"));
@@ -64,11 +71,11 @@ public final class QemuImgConvertRequest {
         }
         cacheMode.ifPresent(mode -> {
             args.add("-t");
-            args.add(mode);
+            args.add(mode.qemuName());
         });
         sourceCacheMode.ifPresent(mode -> {
             args.add("-T");
-            args.add(mode);
+            args.add(mode.qemuName());
         });
         args.add("-f");
         args.add(sourceFormat.qemuName());
@@ -88,8 +95,8 @@ public final class QemuImgConvertRequest {
         private final DiskFormat targetFormat;
         private final Map<String, String> options = new LinkedHashMap<>();
         private boolean compress;
-        private String cacheMode;
-        private String sourceCacheMode;
+        private CacheMode cacheMode;
+        private CacheMode sourceCacheMode;
         private final List<QemuObject> objects = new ArrayList<>();
         private DoubleConsumer progress;
 
@@ -100,7 +107,12 @@ public final class QemuImgConvertRequest {
             this.targetFormat = Objects.requireNonNull(targetFormat, "targetFormat");
         }
 
-        /** A target format option for {@code -o}, e.g. {@code compat=1.1}. */
+        /**
+         * A target format option for {@code -o}, e.g. {@code compat=1.1}. Options reach the
+         * command line in the order they were given; giving a key again replaces its value.
+         *
+         * @throws IllegalArgumentException if the key is not a plain option name
+         */
         public Builder option(String key, String value) {
             options.put(QemuImg.requireOptionKey(key), Objects.requireNonNull(value, "value"));
             return this;
@@ -112,15 +124,15 @@ public final class QemuImgConvertRequest {
             return this;
         }
 
-        /** Target cache mode ({@code -t}), e.g. {@code none} after an O_DIRECT probe. */
-        public Builder cacheMode(String mode) {
-            this.cacheMode = QemuImg.requireCacheMode(mode);
+        /** Target cache mode ({@code -t}), e.g. {@link CacheMode#NONE} after an O_DIRECT probe. */
+        public Builder cacheMode(CacheMode mode) {
+            this.cacheMode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
         /** Source cache mode ({@code -T}). */
-        public Builder sourceCacheMode(String mode) {
-            this.sourceCacheMode = QemuImg.requireCacheMode(mode);
+        public Builder sourceCacheMode(CacheMode mode) {
+            this.sourceCacheMode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
@@ -132,7 +144,7 @@ public final class QemuImgConvertRequest {
 
         /** Receives progress percentages (0 to 100) as qemu-img reports them with {@code -p}. */
         public Builder progress(DoubleConsumer listener) {
-            this.progress = listener;
+            this.progress = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

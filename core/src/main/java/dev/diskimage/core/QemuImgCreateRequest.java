@@ -1,5 +1,6 @@
 package dev.diskimage.core;
 
+import com.google.common.collect.ImmutableMap;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +12,8 @@ import java.util.OptionalLong;
 
 /**
  * The options of {@code qemu-img create}: target path and format, size, a backing file (always
- * with its format, so qemu never probes it), {@code -o} options and {@code --object}s.
+ * with its format, so qemu never probes it), {@code -o} options (kept in the order given, so the
+ * same request always gives the same command line) and {@code --object}s. Immutable once built.
  */
 public final class QemuImgCreateRequest {
     private final Path target;
@@ -28,7 +30,7 @@ public final class QemuImgCreateRequest {
         this.size = b.size;
         this.backingFile = Optional.ofNullable(b.backingFile);
         this.backingFormat = Optional.ofNullable(b.backingFormat);
-        this.options = Map.copyOf(b.options);
+        this.options = ImmutableMap.copyOf(b.options);
         this.objects = List.copyOf(b.objects);
     }
 
@@ -87,7 +89,13 @@ public final class QemuImgCreateRequest {
             return this;
         }
 
-        /** A format option for {@code -o}, e.g. {@code compat=0.10} or {@code subformat=streamOptimized}. */
+        /**
+         * A format option for {@code -o}, e.g. {@code compat=0.10} or
+         * {@code subformat=streamOptimized}. Options reach the command line in the order they
+         * were given; giving a key again replaces its value.
+         *
+         * @throws IllegalArgumentException if the key is not a plain option name
+         */
         public Builder option(String key, String value) {
             options.put(QemuImg.requireOptionKey(key), Objects.requireNonNull(value, "value"));
             return this;

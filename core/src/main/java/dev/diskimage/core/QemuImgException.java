@@ -22,18 +22,29 @@ public class QemuImgException extends ImageException {
 
     /** Creates the error from its parts. */
     public QemuImgException(List<String> command, int exitCode, String stderrTail, boolean timedOut) {
-        super(message(command, exitCode, stderrTail, timedOut));
+        this(command, exitCode, stderrTail, timedOut, "");
+    }
+
+    /** Creates the error from the failed run's result, with a verb-specific note appended to the message. */
+    protected QemuImgException(ProcessResult result, String note) {
+        this(result.command(), result.exitCode(), result.stderrTail(), result.timedOut(), note);
+    }
+
+    private QemuImgException(List<String> command, int exitCode, String stderrTail, boolean timedOut, String note) {
+        super(message(command, exitCode, stderrTail, timedOut, note));
         this.command = List.copyOf(command);
         this.exitCode = exitCode;
         this.stderrTail = stderrTail;
         this.timedOut = timedOut;
     }
 
-    private static String message(List<String> command, int exitCode, String stderrTail, boolean timedOut) {
+    private static String message(List<String> command, int exitCode, String stderrTail, boolean timedOut,
+            String note) {
         String how = timedOut ? "timed out and was killed (exit code " + exitCode + ")"
                 : "failed with exit code " + exitCode;
         return "qemu-img " + how + ": " + String.join(" ", command)
-                + (stderrTail.isBlank() ? "" : ": " + stderrTail.strip());
+                + (stderrTail.isBlank() ? "" : ": " + stderrTail.strip())
+                + (note.isEmpty() ? "" : "; " + note);
     }
 
     /** The full command line that ran. */

@@ -1,6 +1,6 @@
 package dev.diskimage.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.collect.ImmutableMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,8 +9,9 @@ import java.util.OptionalLong;
 /**
  * The {@code format-specific} part of {@code qemu-img info}: typed records for the formats whose
  * details matter to safety decisions (qcow2, vmdk, luks) and {@link Other} keeping the raw data
- * of every other type (vpc, vhdx, vdi, rbd, file ...). Every record keeps the fields it does not
- * model in {@code unknown()}, so a newer qemu's additions are never lost.
+ * of every other type (vpc, vhdx, vdi, rbd, file ...) as immutable {@link QemuImgValue}s. Every
+ * record keeps the fields it does not model in {@code unknown()} (in the order reported), so a
+ * newer qemu's additions are never lost.
  */
 public sealed interface QemuImgFormatSpecific {
 
@@ -35,11 +36,11 @@ public sealed interface QemuImgFormatSpecific {
     record Qcow2(String compat, Optional<String> compressionType, Optional<Boolean> lazyRefcounts,
             OptionalLong refcountBits, Optional<Boolean> corrupt, Optional<Boolean> extendedL2,
             Optional<String> dataFile, Optional<Boolean> dataFileRaw, List<Qcow2Bitmap> bitmaps,
-            Optional<Qcow2Encryption> encrypt, Map<String, JsonNode> unknown) implements QemuImgFormatSpecific {
+            Optional<Qcow2Encryption> encrypt, Map<String, QemuImgValue> unknown) implements QemuImgFormatSpecific {
         /** Copies the collections. */
         public Qcow2 {
             bitmaps = List.copyOf(bitmaps);
-            unknown = Map.copyOf(unknown);
+            unknown = ImmutableMap.copyOf(unknown);
         }
 
         @Override
@@ -81,11 +82,11 @@ public sealed interface QemuImgFormatSpecific {
      * @param unknown fields this record does not model
      */
     record Vmdk(String createType, long cid, long parentCid, List<VmdkExtent> extents,
-            Map<String, JsonNode> unknown) implements QemuImgFormatSpecific {
+            Map<String, QemuImgValue> unknown) implements QemuImgFormatSpecific {
         /** Copies the collections. */
         public Vmdk {
             extents = List.copyOf(extents);
-            unknown = Map.copyOf(unknown);
+            unknown = ImmutableMap.copyOf(unknown);
         }
 
         @Override
@@ -105,10 +106,10 @@ public sealed interface QemuImgFormatSpecific {
      * @param unknown fields this record does not model
      */
     record VmdkExtent(String filename, String format, long virtualSize, OptionalLong clusterSize,
-            Optional<Boolean> compressed, Map<String, JsonNode> unknown) {
+            Optional<Boolean> compressed, Map<String, QemuImgValue> unknown) {
         /** Copies the unknown fields. */
         public VmdkExtent {
-            unknown = Map.copyOf(unknown);
+            unknown = ImmutableMap.copyOf(unknown);
         }
     }
 
@@ -128,11 +129,11 @@ public sealed interface QemuImgFormatSpecific {
      */
     record Luks(String cipherAlg, String cipherMode, String ivgenAlg, Optional<String> ivgenHashAlg,
             String hashAlg, Optional<String> uuid, OptionalLong payloadOffset, OptionalLong masterKeyIters,
-            List<LuksSlot> slots, Map<String, JsonNode> unknown) implements QemuImgFormatSpecific {
+            List<LuksSlot> slots, Map<String, QemuImgValue> unknown) implements QemuImgFormatSpecific {
         /** Copies the collections. */
         public Luks {
             slots = List.copyOf(slots);
-            unknown = Map.copyOf(unknown);
+            unknown = ImmutableMap.copyOf(unknown);
         }
 
         @Override
@@ -156,18 +157,13 @@ public sealed interface QemuImgFormatSpecific {
      * Any other format-specific data, kept as qemu reported it.
      *
      * @param type the reported type
-     * @param data the reported data (an empty object when there is none)
+     * @param data the reported data (an empty {@link QemuImgValue.Fields} when there is none)
      */
-    record Other(String type, JsonNode data) implements QemuImgFormatSpecific {
-        /** Keeps a private copy, because JSON trees are mutable. */
+    record Other(String type, QemuImgValue data) implements QemuImgFormatSpecific {
+        /** @throws NullPointerException if a component is null */
         public Other {
-            data = data.deepCopy();
-        }
-
-        /** A copy of the data, so the record stays immutable. */
-        @Override
-        public JsonNode data() {
-            return data.deepCopy();
+            java.util.Objects.requireNonNull(type, "type");
+            java.util.Objects.requireNonNull(data, "data");
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.diskimage.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.collect.ImmutableMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ import java.util.OptionalLong;
  * @param formatSpecific format-specific details, if qemu reports any
  * @param backingImage the backing image's info (nested {@code backing-image}), if reported
  * @param children the block graph children (qemu 8+), e.g. the {@code file} protocol node
- * @param unknown top-level fields this record does not model
+ * @param unknown top-level fields this record does not model, in the order reported
  */
 public record QemuImgInfo(
         String filename,
@@ -47,7 +47,7 @@ public record QemuImgInfo(
         Optional<QemuImgFormatSpecific> formatSpecific,
         Optional<QemuImgInfo> backingImage,
         List<Child> children,
-        Map<String, JsonNode> unknown) {
+        Map<String, QemuImgValue> unknown) {
 
     /** Largest JSON answer accepted (8 MiB); qemu's real answers are a few KiB. */
     public static final int MAX_JSON_CHARS = 8 << 20;
@@ -56,7 +56,7 @@ public record QemuImgInfo(
     public QemuImgInfo {
         snapshots = List.copyOf(snapshots);
         children = List.copyOf(children);
-        unknown = Map.copyOf(unknown);
+        unknown = ImmutableMap.copyOf(unknown);
     }
 
     /**
@@ -125,10 +125,10 @@ public record QemuImgInfo(
      * @param unknown fields this record does not model
      */
     public record Snapshot(String id, String name, long vmStateSize, Instant date, Duration vmClock,
-            OptionalLong icount, Map<String, JsonNode> unknown) {
+            OptionalLong icount, Map<String, QemuImgValue> unknown) {
         /** Copies the unknown fields. */
         public Snapshot {
-            unknown = Map.copyOf(unknown);
+            unknown = ImmutableMap.copyOf(unknown);
         }
     }
 

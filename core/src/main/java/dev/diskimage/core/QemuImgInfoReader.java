@@ -18,16 +18,22 @@ import java.util.Set;
 /**
  * Turns the JSON tree of {@code qemu-img info} into {@link QemuImgInfo}, checking every field it
  * reads: required fields present, each field of the expected JSON type, numbers integral and in
- * range. Fields it does not model are copied into the records' {@code unknown} maps. Errors name
+ * range. Fields it does not model are copied into the records' {@code unknown} maps as immutable
+ * {@link QemuImgValue}s. Errors name
  * the field by its path, e.g. {@code $.format-specific.data.refcount-bits}.
  *
  * <p>In lenient mode (for trees built from human-readable text, where every value started as
  * text) string fields also accept numbers and booleans.
  */
 final class QemuImgInfoReader {
-    /** Strict JSON (duplicate keys refused, sizes capped), with integers kept exact. */
+    /**
+     * Strict JSON (duplicate keys refused, sizes capped), with numbers kept exact: integers as
+     * BigInteger, and fractions as BigDecimal so that even {@code 1e400} copies into a
+     * {@link QemuImgValue.Num} (as a double it would be infinite).
+     */
     private static final ObjectReader MAPPER = StrictJson.tree()
-            .with(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
+            .with(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private static final Set<String> INFO_KEYS = Set.of("filename", "format", "virtual-size", "actual-size",
             "cluster-size", "dirty-flag", "encrypted", "backing-filename", "full-backing-filename",
@@ -189,7 +195,7 @@ final class QemuImgInfoReader {
             case "luks":
                 return Optional.of(luks(data, dataPath));
             default:
-                return Optional.of(new QemuImgFormatSpecific.Other(type, data));
+                return Optional.of(new QemuImgFormatSpecific.Other(type, value(data)));
         }
     }
 
@@ -357,14 +363,42 @@ final class QemuImgInfoReader {
         }
     }
 
-    private static Map<String, JsonNode> unknown(JsonNode node, Set<String> known) {
-        Map<String, JsonNode> unknown = new LinkedHashMap<>();
+    private static Map<String, QemuImgValue> unknown(JsonNode node, Set<String> known) {
+        Map<String, QemuImgValue> unknown = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> entry : node.properties()) {
             if (!known.contains(entry.getKey())) {
-                unknown.put(entry.getKey(), entry.getValue().deepCopy());
+                unknown.put(entry.getKey(), value(entry.getValue()));
             }
         }
         return unknown;
+    }
+
+    /**
+     * An immutable copy of a JSON tree. Recursion is bounded because the strict mapper caps
+     * nesting depth; trees from human text are two or three levels deep.
+     */
+    static QemuImgValue value(JsonNode node) {
+        if (node.isTextual()) {
+            return new QemuImgValue.Text(node.textValue());
+        }
+        if (node.isNumber()) {
+            return new QemuImgValue.Num(node.decimalValue());
+        }
+        if (node.isBoolean()) {
+            return new QemuImgValue.Bool(node.booleanValue());
+        }
+        if (node.isArray()) {
+            List<QemuImgValue> items = new ArrayList<>(node.size());
+            node.forEach(item -> items.add(value(item)));
+            return new QemuImgValue.Items(items);
+        }
+        if (node.isObject()) {
+            Map<String, QemuImgValue> fields = new LinkedHashMap<>();
+            node.properties().forEach(entry -> fields.put(entry.getKey(), value(entry.getValue())));
+            return new QemuImgValue.Fields(fields);
+        }
+        // null, and node kinds a parsed tree does not contain (binary, POJO, missing)
+        return new QemuImgValue.Null();
     }
 
     private static QemuImgInfoParseException missing(String key, String path) {

@@ -1,8 +1,8 @@
 package dev.diskimage.core;
 
+import com.google.common.math.LongMath;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.FileStore;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -39,26 +39,55 @@ public final class SpaceCheck {
      * @param sizeBytes the bytes the image will take there
      * @param imageId   the image, named in the error
      * @throws IllegalArgumentException if {@code sizeBytes} is negative
-     * @throws NotEnoughSpaceException  if less than {@code sizeBytes} bytes are available; the
-     *                                  message names the image, the place, needed and available
-     * @throws UncheckedIOException     if the file system cannot be asked
+     * @throws NotEnoughSpaceException  if less than {@code sizeBytes} bytes are available; it
+     *                                  carries and names the image, the place, its mount point,
+     *                                  needed and available
+     * @throws ImageIoException         if the file system cannot be asked
      */
     public static void checkAvailableSpace(Path dest, long sizeBytes, String imageId) {
+        checkAvailableSpace(dest, sizeBytes, 0, imageId);
+    }
+
+    /**
+     * Like {@link #checkAvailableSpace(Path, long, String)}, but also keeps {@code reserveBytes}
+     * free after the image is written (room for logs, a second file of the same job, the
+     * metadata the file system needs). A total beyond what a long counts is refused as not
+     * enough space, never wrapped into a negative need.
+     *
+     * @param dest         the file or directory that will receive the image
+     * @param sizeBytes    the bytes the image will take there
+     * @param reserveBytes the bytes that must stay free besides
+     * @param imageId      the image, named in the error
+     * @throws IllegalArgumentException if a size is negative
+     * @throws NotEnoughSpaceException  if less than {@code sizeBytes + reserveBytes} are available
+     * @throws ImageIoException         if the file system cannot be asked
+     */
+    public static void checkAvailableSpace(Path dest, long sizeBytes, long reserveBytes, String imageId) {
+        checkAvailableSpace(dest, sizeBytes, reserveBytes, imageId, FileSystemSpace.SYSTEM);
+    }
+
+    /** The check, asking {@code space} instead of the real file systems. */
+    static void checkAvailableSpace(Path dest, long sizeBytes, long reserveBytes, String imageId,
+            FileSystemSpace space) {
         Objects.requireNonNull(dest, "dest");
         Objects.requireNonNull(imageId, "imageId");
         requireNonNegative(sizeBytes, "size");
+        requireNonNegative(reserveBytes, "reserve");
         Path place = nearestExisting(dest);
-        long available;
+        FileSystemSpace.Usage usage;
         try {
-            FileStore store = Files.getFileStore(place);
-            available = store.getUsableSpace();
+            usage = space.usageOf(place);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot determine the free space at " + place + " for image " + imageId, e);
+            throw new ImageIoException("cannot determine the free space for image " + imageId + " at", place, e);
         }
-        if (available < sizeBytes) {
-            throw new NotEnoughSpaceException(String.format(Locale.ROOT,
-                    "not enough space on %s for image %s: %d bytes needed, %d bytes available",
-                    place, imageId, sizeBytes, available));
+        long needed;
+        try {
+            needed = LongMath.checkedAdd(sizeBytes, reserveBytes);
+        } catch (ArithmeticException overflow) {
+            throw new NotEnoughSpaceException(imageId, dest, usage.mountPoint(), Long.MAX_VALUE, usage.usableBytes());
+        }
+        if (usage.usableBytes() < needed) {
+            throw new NotEnoughSpaceException(imageId, dest, usage.mountPoint(), needed, usage.usableBytes());
         }
     }
 
@@ -72,8 +101,9 @@ public final class SpaceCheck {
      * @param imageId          the image, named in the error
      * @return the virtual size rounded up to whole GiB
      * @throws IllegalArgumentException if a size is negative
-     * @throws ImageTooBigException     if the rounded virtual size exceeds the volume size; the
-     *                                  message names the image and both sizes (Cinder raises
+     * @throws ImageTooBigException     if the rounded virtual size exceeds the volume size; it
+     *                                  carries the image, the virtual size and the volume size
+     *                                  in bytes, and the message names them (Cinder raises
      *                                  {@code ImageUnacceptable} here)
      */
     public static long checkVirtualSize(long virtualSizeBytes, long volumeSizeGiB, String imageId) {
@@ -82,17 +112,19 @@ public final class SpaceCheck {
         requireNonNegative(volumeSizeGiB, "volume size");
         long virtualSizeGiB = ceilGiB(virtualSizeBytes);
         if (virtualSizeGiB > volumeSizeGiB) {
-            throw new ImageTooBigException(String.format(Locale.ROOT,
-                    "image %s has a virtual size of %d GiB (%d bytes) and does not fit in a volume of %d GiB",
-                    imageId, virtualSizeGiB, virtualSizeBytes, volumeSizeGiB));
+            // No overflow: the rounded size is at most Long.MAX_VALUE / GIB + 1, so a smaller
+            // volume size times GIB still fits a long.
+            throw new ImageTooBigException(imageId, virtualSizeBytes, LongMath.checkedMultiply(volumeSizeGiB, GIB),
+                    String.format(Locale.ROOT,
+                            "image %s has a virtual size of %d GiB (%d bytes) and does not fit in a volume of %d GiB",
+                            imageId, virtualSizeGiB, virtualSizeBytes, volumeSizeGiB));
         }
         return virtualSizeGiB;
     }
 
-    /** {@code bytes} in GiB, rounded up; divides first so that no intermediate value overflows. */
+    /** {@code bytes} in GiB, rounded up, without overflow. */
     static long ceilGiB(long bytes) {
-        long whole = bytes / GIB;
-        return bytes % GIB == 0 ? whole : whole + 1;
+        return LongMath.divide(bytes, GIB, RoundingMode.CEILING);
     }
 
     private static Path nearestExisting(Path dest) {

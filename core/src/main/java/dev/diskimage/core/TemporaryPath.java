@@ -1,7 +1,6 @@
 package dev.diskimage.core;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,9 +29,10 @@ abstract class TemporaryPath implements AutoCloseable {
      * Deletes the path and, for a directory, everything in it; links are removed as links,
      * never followed. Closing again, or after someone else removed it, does nothing.
      *
-     * @throws UncheckedIOException if something that exists cannot be deleted (what was deleted
-     *                              before the failure stays deleted), or a directory tree is
-     *                              nested deeper than 256 levels
+     * @throws ImageIoException if something that exists cannot be deleted (everything else is
+     *                           still deleted; the cause lists each failure as a suppressed
+     *                           exception), or a directory tree is nested deeper than 256 levels
+     *                           (then nothing is deleted)
      */
     @Override
     public void close() {
@@ -44,7 +44,7 @@ abstract class TemporaryPath implements AutoCloseable {
             // code might): delete whatever is there.
             RecursiveDeletion.delete(path);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not delete temporary " + kind + " " + path, e);
+            throw new ImageIoException("could not delete temporary " + kind, path, e);
         }
     }
 }

@@ -49,7 +49,7 @@ class ImageConversionDirectoryTest {
 
     @Test
     void closingTemporaryFileDeletesItOnceAndToleratesRepeatedOrLateClose() throws IOException {
-        TemporaryFile tmp = ImageConversionDirectory.of(conversion).temporaryFile("x", null);
+        TemporaryFile tmp = ImageConversionDirectory.of(conversion).temporaryFile("x", "");
         Files.writeString(tmp.path(), "image bytes");
         tmp.close();
         assertThat(tmp.path()).doesNotExist();
@@ -120,17 +120,71 @@ class ImageConversionDirectoryTest {
     }
 
     @Test
-    void fallbackTreeWalkAlsoRemovesLinksButNotTheirTargets() throws IOException {
-        Path outsideDir = Files.createDirectory(outside.resolve("host-dir"));
-        Path outsideDirFile = Files.writeString(outsideDir.resolve("inner"), "host data");
-        Path tree = Files.createDirectories(conversion.resolve("tree/x"));
-        Files.writeString(tree.resolve("file"), "x");
-        Files.createSymbolicLink(tree.resolve("link-to-dir"), outsideDir);
+    void anEntryThatCannotBeDeletedIsReportedAndEverythingElseIsStillDeleted() throws IOException {
+        TemporaryDirectory tmp = ImageConversionDirectory.of(conversion).temporaryDirectory();
+        Files.writeString(tmp.path().resolve("a-before.vhd"), "a");
+        Path locked = Files.createDirectory(tmp.path().resolve("m-locked"));
+        Path stuck = Files.writeString(locked.resolve("stuck"), "s");
+        Path laterTree = Files.createDirectories(tmp.path().resolve("z-after/inner"));
+        Files.writeString(laterTree.resolve("deep.vhd"), "d");
+        Runnable unlock = makeUndeletable(locked, stuck);
+        try {
+            assertThatThrownBy(tmp::close)
+                    .isInstanceOfSatisfying(ImageIoException.class, e -> {
+                        assertThat(e.path()).isEqualTo(tmp.path());
+                        assertThat(e.getCause().getSuppressed()).isNotEmpty();
+                    })
+                    .hasMessageContaining(tmp.path().toString());
 
-        RecursiveDeletion.deleteByWalking(conversion.resolve("tree"));
+            try (var left = Files.walk(tmp.path())) {
+                assertThat(left).containsExactlyInAnyOrder(tmp.path(), locked, stuck);
+            }
+        } finally {
+            unlock.run();
+        }
+    }
 
-        assertThat(conversion).isEmptyDirectory();
-        assertThat(outsideDirFile).hasContent("host data");
+    /**
+     * Makes {@code file} impossible to delete: a read-only parent directory stops an ordinary
+     * user, and root, whom permissions do not stop, gets the file marked immutable.
+     *
+     * @return undoes it, so that the test's temporary directory can be removed
+     */
+    private static Runnable makeUndeletable(Path directory, Path file) throws IOException {
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("r-x------"));
+        Path probe = directory.resolve("probe");
+        try {
+            Files.createFile(probe);
+        } catch (java.nio.file.AccessDeniedException enforced) {
+            return () -> setPermissions(directory, "rwx------");
+        }
+        Files.delete(probe);
+        setPermissions(directory, "rwx------");
+        ProcessResult immutable = ProcessRunner.create().run(
+                ProcessRequest.builder(List.of("chattr", "+i", file.toString())).build());
+        assertThat(immutable.exitCode()).as("root needs chattr +i (e2fsprogs, ext4/xfs/btrfs) for this test: "
+                + immutable.stderrTail()).isZero();
+        return () -> ProcessRunner.create().run(ProcessRequest.builder(List.of("chattr", "-i", file.toString())).build());
+    }
+
+    private static void setPermissions(Path path, String permissions) {
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void failingToCreateTheConversionDirectoryIsATypedErrorNamingIt() throws IOException {
+        Path occupied = Files.writeString(root.resolve("a-file"), "not a directory");
+        ImageConversionDirectory directory = ImageConversionDirectory.of(occupied.resolve("conversion"));
+
+        assertThatThrownBy(directory::temporaryFile)
+                .isInstanceOfSatisfying(ImageIoException.class,
+                        e -> assertThat(e.path()).isEqualTo(occupied.resolve("conversion")))
+                .hasMessageContaining(occupied.resolve("conversion").toString())
+                .hasMessageContaining("could not create image conversion directory");
     }
 
     @Test
@@ -142,9 +196,10 @@ class ImageConversionDirectoryTest {
         }
 
         assertThatThrownBy(tmp::close)
-                .isInstanceOf(java.io.UncheckedIOException.class)
+                .isInstanceOf(ImageIoException.class)
                 .hasMessageContaining(tmp.path().toString())
                 .hasStackTraceContaining("deeper than " + RecursiveDeletion.MAX_DEPTH);
+        assertThat(deepest).isDirectory();
     }
 
     @Test

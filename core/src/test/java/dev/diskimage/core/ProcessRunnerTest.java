@@ -82,6 +82,39 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void timeoutEscalatesToSigkillWhenTheProgramIgnoresSigterm() throws IOException {
+        // The script ignores SIGTERM, and so does its sleep, which inherits the ignored signal.
+        Path stubborn = script(dir, "ignores-term", "trap '' TERM\necho waiting\nsleep 60\necho never");
+        long start = System.nanoTime();
+
+        ProcessResult result = runner.run(ProcessRequest.builder(List.of(stubborn.toString()))
+                .timeout(Duration.ofMillis(500)).build());
+
+        assertThat(result.timedOut()).isTrue();
+        // 128 + SIGKILL: only the escalation can have ended it
+        assertThat(result.exitCode()).isEqualTo(128 + 9);
+        assertThat(result.stdout()).isEqualTo("waiting\n");
+        // timeout + SIGTERM grace; the sleep was killed too, so no pump had to wait for it
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+    }
+
+    @Test
+    void normalExitReturnsPromptlyWhileABackgroundGrandchildHoldsThePipes() throws IOException {
+        Path leaving = script(dir, "leaves-child", "echo result\necho warning >&2\nsleep 30 &\nexit 3");
+        long start = System.nanoTime();
+
+        ProcessResult result = runner.run(ProcessRequest.builder(List.of(leaving.toString()))
+                .timeout(Duration.ofSeconds(60)).build());
+
+        assertThat(result.timedOut()).isFalse();
+        assertThat(result.exitCode()).isEqualTo(3);
+        assertThat(result.stdout()).isEqualTo("result\n");
+        assertThat(result.stderrTail()).isEqualTo("warning\n");
+        // Commons Exec's pump stop floor (2 s + our 0.5 s, per pipe), far from the sleep's 30 s
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+    }
+
+    @Test
     void cpuLimitStopsABusyLoop() {
         ProcessResult result = runner.run(ProcessRequest.builder(List.of("sh", "-c", "while :; do :; done"))
                 .limits(new ProcessLimits(1, 1L << 30))

@@ -67,7 +67,9 @@ class QemuImgInfoParsingTest {
                 });
             });
             assertThat(q.unknown()).containsOnlyKeys("future-qcow2-field");
-            assertThat(q.unknown().get("future-qcow2-field").path("nested").size()).isEqualTo(3);
+            assertThat(q.unknown().get("future-qcow2-field")).isInstanceOfSatisfying(QemuImgValue.Fields.class,
+                    f -> assertThat(f.fields().get("nested")).isInstanceOfSatisfying(QemuImgValue.Items.class,
+                            nested -> assertThat(nested.items()).hasSize(3)));
         });
         assertThat(info.backingImage()).get().satisfies(b -> {
             assertThat(b.filename()).isEqualTo("/images/base.qcow2");
@@ -81,7 +83,7 @@ class QemuImgInfoParsingTest {
             assertThat(c.info().formatSpecific()).get().isInstanceOf(QemuImgFormatSpecific.Other.class);
         });
         assertThat(info.unknown()).containsOnlyKeys("some-future-field");
-        assertThat(info.unknown().get("some-future-field").asText()).isEqualTo("kept");
+        assertThat(info.unknown().get("some-future-field")).isEqualTo(new QemuImgValue.Text("kept"));
     }
 
     @Test
@@ -227,5 +229,26 @@ class QemuImgInfoParsingTest {
         assertThat(info.fullBackingFilename()).contains("b.qcow2");
         assertThat(info.backingFormat()).contains("raw");
         assertThat(info.actualSize()).isEmpty();
+    }
+
+    @Test
+    void keepsUnmodelledFieldsAsImmutableTypedValuesInTheOrderReported() {
+        QemuImgInfo info = QemuImgInfo.fromJson("{\"filename\":\"f\",\"format\":\"vpc\",\"virtual-size\":1,"
+                + "\"z-text\":\"t\",\"a-big\":123456789012345678901234567890,\"m-fraction\":1e400,"
+                + "\"b-flag\":true,\"n-null\":null,\"c-list\":[1,\"two\"],"
+                + "\"format-specific\":{\"type\":\"vpc\",\"data\":{\"subformat\":\"fixed\"}}}");
+
+        assertThat(info.unknown()).containsExactly(
+                java.util.Map.entry("z-text", new QemuImgValue.Text("t")),
+                java.util.Map.entry("a-big", new QemuImgValue.Num(new java.math.BigDecimal("123456789012345678901234567890"))),
+                java.util.Map.entry("m-fraction", new QemuImgValue.Num(new java.math.BigDecimal("1e400"))),
+                java.util.Map.entry("b-flag", new QemuImgValue.Bool(true)),
+                java.util.Map.entry("n-null", new QemuImgValue.Null()),
+                java.util.Map.entry("c-list", new QemuImgValue.Items(java.util.List.of(
+                        new QemuImgValue.Num(java.math.BigDecimal.ONE), new QemuImgValue.Text("two")))));
+        assertThatThrownBy(() -> info.unknown().put("x", new QemuImgValue.Null()))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(info.formatSpecific()).contains(new QemuImgFormatSpecific.Other("vpc",
+                new QemuImgValue.Fields(java.util.Map.of("subformat", new QemuImgValue.Text("fixed")))));
     }
 }

@@ -13,7 +13,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -279,7 +278,7 @@ class QemuImgTest {
         List<Double> progress = new CopyOnWriteArrayList<>();
 
         qemu.convert(QemuImgConvertRequest.builder(source, DiskFormat.RAW, target, DiskFormat.QCOW2)
-                .option("compat", "0.10").compress(true).cacheMode("writeback")
+                .option("compat", "0.10").compress(true).cacheMode(CacheMode.WRITEBACK)
                 .progress(progress::add).build());
 
         assertThat(progress).isNotEmpty().isSorted().last().isEqualTo(100.0);
@@ -321,6 +320,116 @@ class QemuImgTest {
         assertThat(qemu.info(top, DiskFormat.QCOW2).backingFilename()).contains(other.toString());
         qemu.removeBacking(top, DiskFormat.QCOW2);
         assertThat(qemu.info(top, DiskFormat.QCOW2).hasBackingFile()).isFalse();
+    }
+
+    private static final int PATTERN_BYTES = 64 << 10;
+
+    /** A raw image of 1 MiB whose first 64 KiB are {@code fill} and the rest zeros. */
+    private Path patternedRaw(String name, int fill) throws IOException {
+        byte[] bytes = new byte[(int) MIB];
+        java.util.Arrays.fill(bytes, 0, PATTERN_BYTES, (byte) fill);
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    /** A qcow2 overlay of {@code backing} (raw) holding the data of {@code content} (raw). */
+    private Path overlayWithContent(String name, Path content, Path backing) {
+        Path overlay = dir.resolve(name);
+        qemu.convert(QemuImgConvertRequest.builder(content, DiskFormat.RAW, overlay, DiskFormat.QCOW2).build());
+        // -u only writes the header: the overlay keeps its own clusters and reads the rest from backing.
+        qemu.rebase(overlay, DiskFormat.QCOW2, backing.toString(), DiskFormat.RAW, true);
+        return overlay;
+    }
+
+    /** {@code qemu-img compare}: exit 0 when both images have the same guest-visible content. */
+    private int compare(Path first, DiskFormat firstFormat, Path second, DiskFormat secondFormat) {
+        ProcessResult result = ProcessRunner.create().run(ProcessRequest.builder(List.of(qemu.binary().toString(),
+                "compare", "-f", firstFormat.qemuName(), "-F", secondFormat.qemuName(),
+                first.toString(), second.toString())).build());
+        assertThat(result.exitCode()).as(result.stderrTail()).isIn(0, 1);
+        return result.exitCode();
+    }
+
+    @Test
+    void commitWritesTheOverlaysDataIntoItsBackingFile() throws IOException {
+        Path base = dir.resolve("base.raw");
+        qemu.create(QemuImgCreateRequest.builder(base, DiskFormat.RAW).size(MIB).build());
+        Path overlay = overlayWithContent("overlay.qcow2", patternedRaw("pattern.raw", 0xab), base);
+        assertThat(Files.readAllBytes(base)).containsOnly(0);
+
+        qemu.commit(overlay, DiskFormat.QCOW2);
+
+        byte[] committed = Files.readAllBytes(base);
+        assertThat(java.util.Arrays.copyOfRange(committed, 0, PATTERN_BYTES)).containsOnly((byte) 0xab);
+        assertThat(java.util.Arrays.copyOfRange(committed, PATTERN_BYTES, committed.length)).containsOnly(0);
+    }
+
+    @Test
+    void safeRebaseChangesTheBackingFileAndKeepsTheContent() throws IOException {
+        Path oldBase = patternedRaw("old-base.raw", 0x5a);
+        Path newBase = patternedRaw("new-base.raw", 0x00);
+        Path top = dir.resolve("top.qcow2");
+        qemu.create(QemuImgCreateRequest.builder(top, DiskFormat.QCOW2).backingFile(oldBase.toString(), DiskFormat.RAW)
+                .build());
+        assertThat(compare(top, DiskFormat.QCOW2, newBase, DiskFormat.RAW)).as("differs before").isEqualTo(1);
+
+        qemu.rebase(top, DiskFormat.QCOW2, newBase.toString(), DiskFormat.RAW, false);
+
+        assertThat(qemu.info(top, DiskFormat.QCOW2).backingFilename()).contains(newBase.toString());
+        assertThat(compare(top, DiskFormat.QCOW2, oldBase, DiskFormat.RAW)).as("same content as before").isZero();
+        Files.delete(oldBase);
+        assertThat(compare(top, DiskFormat.QCOW2, patternedRaw("expected.raw", 0x5a), DiskFormat.RAW))
+                .as("content no longer needs the old base").isZero();
+    }
+
+    @Test
+    void failedConvertReportsThePartialTargetItLeft() throws IOException {
+        Path source = dir.resolve("corrupt.qcow2");
+        qemu.convert(QemuImgConvertRequest.builder(patternedRaw("p.raw", 0xab), DiskFormat.RAW, source,
+                DiskFormat.QCOW2).build());
+        misalignFirstDataCluster(source);
+        Path target = dir.resolve("out.raw");
+
+        assertThatThrownBy(() -> qemu.convert(QemuImgConvertRequest.builder(source, DiskFormat.QCOW2, target,
+                        DiskFormat.RAW).build()))
+                .isInstanceOfSatisfying(QemuImgConvertException.class, e -> {
+                    assertThat(e.target()).isEqualTo(target);
+                    assertThat(e.partialTarget()).contains(target);
+                    assertThat(e.exitCode()).isEqualTo(1);
+                })
+                .hasMessageContaining("partial target remains at " + target);
+        assertThat(target).exists();
+    }
+
+    @Test
+    void convertThatFailsBeforeWritingSaysNoTargetWasLeft() {
+        Path target = dir.resolve("never.raw");
+
+        assertThatThrownBy(() -> qemu.convert(QemuImgConvertRequest.builder(dir.resolve("missing.qcow2"),
+                        DiskFormat.QCOW2, target, DiskFormat.RAW).build()))
+                .isInstanceOfSatisfying(QemuImgConvertException.class, e -> {
+                    assertThat(e.target()).isEqualTo(target);
+                    assertThat(e.partialTarget()).isEmpty();
+                })
+                .hasMessageContaining("no target file was left at " + target);
+    }
+
+    /** Points the first L2 entry 512 bytes past its cluster: qemu refuses to read it (EIO). */
+    private static void misalignFirstDataCluster(Path qcow2) throws IOException {
+        try (FileChannel ch = FileChannel.open(qcow2, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // qcow2 spec: l1_table_offset at header byte 40; entries carry flags in the top bits
+            // and offsets in bits 9-55
+            long l1 = readLong(ch, 40);
+            long l2 = readLong(ch, l1) & 0x00ff_ffff_ffff_fe00L;
+            long entry = readLong(ch, l2);
+            assertThat(entry & 0x00ff_ffff_ffff_fe00L).as("first cluster allocated").isPositive();
+            ch.write(ByteBuffer.allocate(8).putLong(0, entry + 512), l2);
+        }
+    }
+
+    private static long readLong(FileChannel ch, long offset) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(8);
+        ch.read(buffer, offset);
+        return buffer.flip().getLong();
     }
 
     // ---- fake qemu-img scripts ----
@@ -378,9 +487,9 @@ class QemuImgTest {
                 + "\"$*\" \"$(ulimit -t)\" \"$(ulimit -v)\"");
 
         String defaults = reporting.info(dir.resolve("a b.img"), DiskFormat.VPC).filename();
-        String custom = reporting.withInfoLimits(Optional.of(new ProcessLimits(5, 512 * MIB)))
+        String custom = reporting.withInfoLimits(new ProcessLimits(5, 512 * MIB))
                 .info(dir.resolve("c"), DiskFormat.QCOW2).filename();
-        String unlimited = reporting.withInfoLimits(Optional.empty()).probeInfo(dir.resolve("p")).filename();
+        String unlimited = reporting.withoutInfoLimits().probeInfo(dir.resolve("p")).filename();
 
         assertThat(defaults).isEqualTo("info -f vpc --output=json -U " + dir.resolve("a b.img") + "|30|" + (1 << 20));
         assertThat(custom).endsWith("|5|" + 512 * 1024);
@@ -422,11 +531,34 @@ class QemuImgTest {
     }
 
     @Test
-    void rejectsBadOptionNamesAndCacheModes() {
+    void rejectsBadOptionNames() {
         assertThatThrownBy(() -> QemuImgCreateRequest.builder(dir.resolve("x"), DiskFormat.QCOW2).option("a,b", "c"))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> QemuImgConvertRequest.builder(dir, DiskFormat.RAW, dir, DiskFormat.RAW).cacheMode("fast"))
+        assertThatThrownBy(() -> QemuImgConvertRequest.builder(dir, DiskFormat.RAW, dir, DiskFormat.RAW).option("", "c"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(new QemuObject("secret", java.util.Map.of("file", "/a,b")).toArgument()).isEqualTo("secret,file=/a,,b");
+    }
+
+    @Test
+    void optionsReachTheCommandLineInTheOrderGiven() {
+        QemuImgCreateRequest create = QemuImgCreateRequest.builder(dir.resolve("o.qcow2"), DiskFormat.QCOW2)
+                .size(MIB).option("z", "1").option("a", "2,3").option("m", "4").build();
+        QemuImgConvertRequest convert = QemuImgConvertRequest.builder(dir.resolve("s"), DiskFormat.RAW,
+                        dir.resolve("t"), DiskFormat.QCOW2)
+                .option("z", "1").option("a", "2").option("m", "3").option("z", "9").build();
+
+        assertThat(create.arguments()).containsSubsequence("-o", "z=1,a=2,,3,m=4");
+        assertThat(convert.arguments()).containsSubsequence("-o", "z=9,a=2,m=3");
+    }
+
+    @Test
+    void cacheModesAreGivenByTheirQemuNames() {
+        QemuImgConvertRequest request = QemuImgConvertRequest.builder(dir.resolve("s"), DiskFormat.RAW,
+                        dir.resolve("t"), DiskFormat.RAW)
+                .cacheMode(CacheMode.NONE).sourceCacheMode(CacheMode.DIRECTSYNC).build();
+
+        assertThat(request.arguments()).containsSubsequence("-t", "none", "-T", "directsync");
+        assertThat(java.util.Arrays.stream(CacheMode.values()).map(CacheMode::qemuName))
+                .containsExactly("none", "writeback", "writethrough", "directsync", "unsafe");
     }
 }

@@ -35,11 +35,79 @@ class SpaceCheckTest {
                 .hasMessageContaining("img-42")
                 .hasMessageContaining(root.toString())
                 .hasMessageContaining(Long.MAX_VALUE + " bytes needed")
-                .hasMessageMatching(".*, \\d+ bytes available");
+                .hasMessageMatching(".*, \\d+ bytes available")
+                .isInstanceOfSatisfying(NotEnoughSpaceException.class, e -> {
+                    assertThat(e.needed()).isEqualTo(Long.MAX_VALUE);
+                    assertThat(e.path()).isEqualTo(dest);
+                    assertThat(e.mountPoint()).isAbsolute();
+                    assertThat(root.toAbsolutePath()).startsWith(e.mountPoint());
+                });
+    }
+
+    private static FileSystemSpace fileSystemWith(long usableBytes) {
+        return existing -> new FileSystemSpace.Usage(Path.of("/mnt/volumes"), usableBytes);
+    }
+
+    @Test
+    void exactlyEnoughSpaceIsEnough() {
+        SpaceCheck.checkAvailableSpace(root, 1000, 24, "img-1", fileSystemWith(1024));
+        SpaceCheck.checkAvailableSpace(root, 0, 0, "img-1", fileSystemWith(0));
+    }
+
+    @Test
+    void oneByteShortIsRefusedWithNeededAvailableAndMountPoint() {
+        Path dest = root.resolve("volume.raw");
+
+        assertThatThrownBy(() -> SpaceCheck.checkAvailableSpace(dest, 1000, 24, "img-9", fileSystemWith(1023)))
+                .isInstanceOfSatisfying(NotEnoughSpaceException.class, e -> {
+                    assertThat(e.needed()).isEqualTo(1024);
+                    assertThat(e.available()).isEqualTo(1023);
+                    assertThat(e.mountPoint()).isEqualTo(Path.of("/mnt/volumes"));
+                    assertThat(e.path()).isEqualTo(dest);
+                    assertThat(e.image()).isEqualTo("img-9");
+                })
+                .hasMessageContaining("img-9")
+                .hasMessageContaining(dest.toString())
+                .hasMessageContaining("/mnt/volumes")
+                .hasMessageContaining("1024 bytes needed, 1023 bytes available");
+    }
+
+    @Test
+    void aNeedBeyondWhatALongCountsIsRefusedNotWrappedNegative() {
+        assertThatThrownBy(() -> SpaceCheck.checkAvailableSpace(root, Long.MAX_VALUE - 10, 11, "img-3",
+                        fileSystemWith(Long.MAX_VALUE)))
+                .isInstanceOfSatisfying(NotEnoughSpaceException.class, e -> {
+                    assertThat(e.needed()).isEqualTo(Long.MAX_VALUE);
+                    assertThat(e.available()).isEqualTo(Long.MAX_VALUE);
+                })
+                .hasMessageContaining("at least " + Long.MAX_VALUE + " bytes needed");
+    }
+
+    @Test
+    void aFileSystemThatCannotBeAskedIsATypedErrorNamingThePlace() {
+        FileSystemSpace broken = existing -> {
+            throw new java.nio.file.AccessDeniedException(existing.toString());
+        };
+
+        assertThatThrownBy(() -> SpaceCheck.checkAvailableSpace(root.resolve("x"), 1, 0, "img-5", broken))
+                .isInstanceOfSatisfying(ImageIoException.class, e -> assertThat(e.path()).isEqualTo(root))
+                .hasMessageContaining("img-5")
+                .hasMessageContaining("permission denied");
+    }
+
+    @Test
+    void realFileSystemReportsWhereItIsMounted() throws java.io.IOException {
+        FileSystemSpace.Usage usage = FileSystemSpace.SYSTEM.usageOf(root);
+
+        assertThat(root.toRealPath()).startsWith(usage.mountPoint());
+        assertThat(java.nio.file.Files.getFileStore(usage.mountPoint())).isEqualTo(java.nio.file.Files.getFileStore(root));
+        assertThat(usage.usableBytes()).isNotNegative();
     }
 
     @Test
     void rejectsNegativeSizes() {
+        assertThatThrownBy(() -> SpaceCheck.checkAvailableSpace(root, 1, -1, "img"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserve");
         assertThatThrownBy(() -> SpaceCheck.checkAvailableSpace(root, -1, "img"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
     }
@@ -53,7 +121,11 @@ class SpaceCheckTest {
     void oneByteOverAGibRoundsUpToTwoAndDoesNotFitOneGib() {
         assertThat(SpaceCheck.checkVirtualSize(GIB + 1, 2, "img")).isEqualTo(2);
         assertThatThrownBy(() -> SpaceCheck.checkVirtualSize(GIB + 1, 1, "img-7"))
-                .isInstanceOf(ImageTooBigException.class)
+                .isInstanceOfSatisfying(ImageTooBigException.class, e -> {
+                    assertThat(e.image()).isEqualTo("img-7");
+                    assertThat(e.virtualSize()).isEqualTo(GIB + 1);
+                    assertThat(e.limit()).isEqualTo(GIB);
+                })
                 .hasMessageContaining("img-7")
                 .hasMessageContaining("2 GiB")
                 .hasMessageContaining("1 GiB")
