@@ -42,15 +42,24 @@ public final class StrictJson {
     /** Longest number accepted, in digits: a u64 has 20. */
     public static final int MAX_NUMBER_DIGITS = 32;
 
-    private static final ObjectMapper TREES = strictMapper().build();
-    private static final ObjectMapper OWN_SCHEMAS = ownSchemaMapper();
+    /**
+     * Mappers are built on first use (holder classes): a Jackson mapper loads hundreds of
+     * classes, and most short {@code image-check} runs never read any JSON.
+     */
+    private static final class Trees {
+        static final ObjectMapper MAPPER = strictMapper().build();
+    }
+
+    private static final class OwnSchemas {
+        static final ObjectMapper MAPPER = ownSchemaMapper();
+    }
 
     private StrictJson() {
     }
 
     /** A reader for JSON trees from documents whose schema is not ours; thread-safe and immutable. */
     public static ObjectReader tree() {
-        return TREES.reader();
+        return Trees.MAPPER.reader();
     }
 
     /**
@@ -67,7 +76,7 @@ public final class StrictJson {
     public static <T> T bind(byte[] document, Class<T> type) throws JsonProcessingException {
         JsonNode root;
         try {
-            root = OWN_SCHEMAS.readTree(document);
+            root = OwnSchemas.MAPPER.readTree(document);
         } catch (JsonProcessingException e) {
             throw e;
         } catch (IOException e) {
@@ -77,7 +86,7 @@ public final class StrictJson {
             return null;
         }
         refuseNulls(root);
-        return OWN_SCHEMAS.treeToValue(root, type);
+        return OwnSchemas.MAPPER.treeToValue(root, type);
     }
 
     /** Explicit nulls are refused: "absent" is how our schemas say "use the default". */
