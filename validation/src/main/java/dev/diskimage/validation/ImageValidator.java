@@ -1,9 +1,6 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
-import dev.diskimage.core.ImageUnacceptableException;
 import dev.diskimage.core.IoErrorText;
 import dev.diskimage.core.QemuImg;
 import java.io.IOException;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import dev.diskimage.core.StrictJson;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

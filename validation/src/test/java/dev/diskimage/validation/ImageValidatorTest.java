@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
-import dev.diskimage.core.ImageUnacceptableException;
 import dev.diskimage.core.QemuImg;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,9 +3,6 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
-import dev.diskimage.core.Severity;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -3,9 +3,6 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
-import dev.diskimage.core.Severity;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
