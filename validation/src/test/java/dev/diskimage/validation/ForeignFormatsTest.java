@@ -106,7 +106,7 @@ class ForeignFormatsTest {
     void streamsAreRefusedTheSameWay() throws IOException {
         for (Map.Entry<String, Path> sample : samples.entrySet()) {
             ValidationReport fromStream;
-            try (InputStream in = validator.inspecting(Files.newInputStream(sample.getValue()), sample.getKey(), null)) {
+            try (InputStream in = validator.inspecting(Files.newInputStream(sample.getValue()), sample.getKey())) {
                 fromStream = ((InspectingInputStream) in).drainAndReport();
             }
             assertThat(fromStream.detectedFormat()).as(sample.getKey()).isEmpty();

@@ -34,7 +34,7 @@ class ImageValidatorFuzzTest {
                 new FileImageBytes(new OneBytePerReadChannel(image), image.length, ImagePolicy.DEFAULT_READ_BUDGET),
                 Optional.empty());
         ValidationReport fromStream;
-        try (InspectingInputStream in = validator.inspecting(chunked(image, chunk), "fuzz", null)) {
+        try (InspectingInputStream in = validator.inspecting(chunked(image, chunk), "fuzz")) {
             fromStream = in.drainAndReport();
         }
 
