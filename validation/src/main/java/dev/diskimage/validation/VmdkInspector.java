@@ -83,12 +83,11 @@ final class VmdkInspector implements FormatInspector {
     static final int QEMU_PROBE_BYTES = 2048;
     private static final String DESCRIPTOR_SIGNATURE = "# Disk DescriptorFile";
 
-    /** createType of a hosted sparse extent with uncompressed grains. */
-    static final String MONOLITHIC_SPARSE = "monolithicSparse";
-    /** createType of a hosted sparse extent with deflate-compressed grains. */
-    static final String STREAM_OPTIMIZED = "streamOptimized";
-    /** createType of an ESX COWD sparse extent. */
-    static final String VMFS_SPARSE = "vmfsSparse";
+    // createTypes the extent headers imply: a hosted sparse extent with uncompressed or with
+    // deflate-compressed grains, and an ESX COWD sparse extent.
+    private static final String MONOLITHIC_SPARSE = VmdkCreateType.MONOLITHIC_SPARSE.descriptorName();
+    private static final String STREAM_OPTIMIZED = VmdkCreateType.STREAM_OPTIMIZED.descriptorName();
+    private static final String VMFS_SPARSE = VmdkCreateType.VMFS_SPARSE.descriptorName();
 
     // VMDK3 (COWD) header fields after the magic (qemu VMDK3Header, ESX cow_ext.h COWDisk_Header).
     /** ESX cow_ext.h: the COWDisk_Header is padded to four sectors. */
