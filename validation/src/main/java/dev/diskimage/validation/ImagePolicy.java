@@ -101,7 +101,10 @@ public final class ImagePolicy {
         return minVirtualSize;
     }
 
-    /** Whether an accepted image is also read by {@code qemu-img info} (under process limits) and its answer compared. */
+    /**
+     * Whether an accepted image is also read by {@code qemu-img info} (under process limits) and
+     * its answer compared.
+     */
     public boolean qemuCrossCheck() {
         return qemuCrossCheck;
     }
@@ -312,8 +315,8 @@ public final class ImagePolicy {
             Optional<VmdkCreateType> meant = VmdkCreateType.ignoringCase(type);
             String hint = meant.map(known -> " (createTypes are case-sensitive: did you mean '"
                     + known.descriptorName() + "'?)").orElse("");
-            return new IllegalArgumentException("vmdk_allowed_types: '" + UntrustedText.sanitize(type, MAX_QUOTED_TYPE_CHARS)
-                    + "' is not a VMDK createType" + hint + "; valid createTypes: "
+            return new IllegalArgumentException("vmdk_allowed_types: '"
+                    + UntrustedText.sanitize(type, MAX_QUOTED_TYPE_CHARS) + "' is not a VMDK createType" + hint + "; valid createTypes: "
                     + String.join(", ", VmdkCreateType.descriptorNames()));
         }
     }

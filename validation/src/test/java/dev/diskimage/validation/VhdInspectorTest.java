@@ -558,13 +558,13 @@ class VhdInspectorTest {
     static void sealFooter(byte[] image, int offset) {
         ByteBuffer footer = ByteBuffer.wrap(image, offset, 512).slice();
         footer.putInt(64, 0);
-        footer.putInt(64, (int) VhdInspector.checksum(footer, 64));
+        footer.putInt(64, (int) Checksums.onesComplementByteSum(footer, footer.limit(), 64));
     }
 
     static void sealDynamicHeader(byte[] image) {
         ByteBuffer header = ByteBuffer.wrap(image, 512, 1024).slice();
         header.putInt(36, 0);
-        header.putInt(36, (int) VhdInspector.checksum(header, 36));
+        header.putInt(36, (int) Checksums.onesComplementByteSum(header, header.limit(), 36));
     }
 
     private static void assertRejected(Inspection inspection, FindingCode code) {
