@@ -55,10 +55,12 @@ final class ImageInput {
             return CheckOutcome.failed(argument, "not a valid file name");
         }
         if (!isStream(argument)) {
-            return CheckOutcome.of(argument, validator.validate(path, declared));
+            return CheckOutcome.of(argument,
+                    declared == null ? validator.validate(path) : validator.validate(path, declared));
         }
         try (InputStream in = argument.equals(STDIN) ? nonClosing(stdin) : Files.newInputStream(path);
-                InspectingInputStream inspecting = validator.inspecting(in, argument, declared)) {
+                InspectingInputStream inspecting = declared == null ? validator.inspecting(in, argument)
+                        : validator.inspecting(in, argument, declared)) {
             return CheckOutcome.of(argument, inspecting.drainAndReport());
         } catch (IOException e) {
             return CheckOutcome.failed(argument, "cannot read: " + IoErrorText.describe(e));

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
+import dev.diskimage.validation.Finding;
 import dev.diskimage.validation.ExternalReference;
 import dev.diskimage.validation.ValidationReport;
 import java.util.List;

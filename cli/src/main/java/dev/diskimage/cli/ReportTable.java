@@ -1,7 +1,7 @@
 package dev.diskimage.cli;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
+import dev.diskimage.validation.Finding;
 import dev.diskimage.core.UntrustedText;
 import dev.diskimage.validation.ValidationReport;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.diskimage.validation;
 
-import dev.diskimage.core.FindingCode;
 
 /**
  * The checks every number read from a file passes before it becomes an offset, a length, a

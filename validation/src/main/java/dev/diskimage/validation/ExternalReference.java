@@ -1,6 +1,5 @@
 package dev.diskimage.validation;
 
-import dev.diskimage.core.FindingCode;
 import dev.diskimage.core.UntrustedText;
 import java.util.Objects;
 

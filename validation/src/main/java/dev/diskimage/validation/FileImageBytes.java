@@ -1,6 +1,5 @@
 package dev.diskimage.validation;
 
-import dev.diskimage.core.FindingCode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;

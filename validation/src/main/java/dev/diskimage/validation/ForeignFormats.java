@@ -1,7 +1,5 @@
 package dev.diskimage.validation;
 
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;

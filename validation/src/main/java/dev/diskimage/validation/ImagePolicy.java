@@ -1,33 +1,26 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.UntrustedText;
 import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a deployment accepts. Every field defaults to the safe choice, and each {@code with...}
- * method returns a changed copy, so a policy can be shared between threads and validators.
+ * What a deployment accepts. Every field defaults to the safe choice. Policies are immutable and
+ * can be shared between threads and validators; change one through {@link #builder()},
+ * {@link #toBuilder()} or the {@code with...} copy methods, so that a new field never breaks a
+ * caller.
  *
- * @param allowedFormats        formats an image may have; anything else is refused
- * @param vmdkAllowedTypes      VMDK createTypes allowed (Cinder's {@code vmdk_allowed_types})
- * @param allowBackingFiles     whether backing files and parent disks may be referenced; data
- *                              files and foreign VMDK extents are refused regardless
- * @param maxVirtualSize        the largest guest-visible size accepted, in bytes
- * @param minVirtualSize        the smallest guest-visible size accepted, in bytes; 0 accepts an
- *                              empty file as a raw image of size 0 (with a warning), as qemu does
- * @param qemuCrossCheck        whether an accepted image is also read by {@code qemu-img info}
- *                              (under process limits) and its answer compared
- * @param readBudget            the most bytes inspection may read from one image; a dynamic VHD's
- *                              whole block allocation table is read, so VHDs above about 500 GiB
- *                              with 2 MiB blocks need more than the 1 MiB default (4 MB of table
- *                              for the 2040 GiB maximum)
+ * <p>Every value is checked when a policy is built; messages name the policy-file keys
+ * ({@code max_virtual_size}, ...), the vocabulary users configure policies in.
  */
-public record ImagePolicy(Set<DiskFormat> allowedFormats, Set<String> vmdkAllowedTypes, boolean allowBackingFiles,
-        long maxVirtualSize, long minVirtualSize, boolean qemuCrossCheck, long readBudget) {
+public final class ImagePolicy {
 
     /** Default VMDK allowlist, as Cinder's {@code vmdk_allowed_types}: the single-file sparse types. */
-    public static final Set<String> DEFAULT_VMDK_TYPES = Set.of("monolithicSparse", "streamOptimized");
+    public static final Set<String> DEFAULT_VMDK_TYPES = Set.of(VmdkCreateType.MONOLITHIC_SPARSE.descriptorName(),
+            VmdkCreateType.STREAM_OPTIMIZED.descriptorName());
 
     /**
      * Default ceiling for virtual sizes: 1 PiB. Far beyond any real volume, yet low enough that
@@ -38,23 +31,24 @@ public record ImagePolicy(Set<DiskFormat> allowedFormats, Set<String> vmdkAllowe
     /** Default read budget per image: 1 MiB, whatever the image's size. */
     public static final long DEFAULT_READ_BUDGET = 1L << 20;
 
-    public ImagePolicy {
-        Objects.requireNonNull(allowedFormats, "allowedFormats");
-        Objects.requireNonNull(vmdkAllowedTypes, "vmdkAllowedTypes");
-        allowedFormats = allowedFormats.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(allowedFormats));
-        vmdkAllowedTypes = Set.copyOf(vmdkAllowedTypes);
-        // Messages name the policy-file keys: that is the vocabulary users configure policies in.
-        if (maxVirtualSize < 0) {
-            throw new IllegalArgumentException("max_virtual_size must not be negative: " + maxVirtualSize);
-        }
-        if (minVirtualSize < 0 || minVirtualSize > maxVirtualSize) {
-            throw new IllegalArgumentException("min_virtual_size must be between 0 and max_virtual_size ("
-                    + maxVirtualSize + "): " + minVirtualSize);
-        }
-        if (readBudget < FileImageBytes.BLOCK) {
-            throw new IllegalArgumentException("read_budget must be at least " + FileImageBytes.BLOCK + " bytes: "
-                    + readBudget);
-        }
+    private static final ImagePolicy DEFAULTS = new Builder().build();
+
+    private final Set<DiskFormat> allowedFormats;
+    private final Set<String> vmdkAllowedTypes;
+    private final boolean allowBackingFiles;
+    private final long maxVirtualSize;
+    private final long minVirtualSize;
+    private final boolean qemuCrossCheck;
+    private final long readBudget;
+
+    private ImagePolicy(Builder builder) {
+        this.allowedFormats = builder.allowedFormats;
+        this.vmdkAllowedTypes = builder.vmdkAllowedTypes;
+        this.allowBackingFiles = builder.allowBackingFiles;
+        this.maxVirtualSize = builder.maxVirtualSize;
+        this.minVirtualSize = builder.minVirtualSize;
+        this.qemuCrossCheck = builder.qemuCrossCheck;
+        this.readBudget = builder.readBudget;
     }
 
     /**
@@ -63,49 +57,267 @@ public record ImagePolicy(Set<DiskFormat> allowedFormats, Set<String> vmdkAllowe
      * read budget.
      */
     public static ImagePolicy defaults() {
-        return new ImagePolicy(EnumSet.allOf(DiskFormat.class), DEFAULT_VMDK_TYPES, false, DEFAULT_MAX_VIRTUAL_SIZE,
-                0, false, DEFAULT_READ_BUDGET);
+        return DEFAULTS;
     }
 
-    /** A copy that accepts only {@code formats}. */
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this policy's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Formats an image may have; anything else is refused. */
+    public Set<DiskFormat> allowedFormats() {
+        return allowedFormats;
+    }
+
+    /** VMDK createTypes allowed (Cinder's {@code vmdk_allowed_types}); each a {@link VmdkCreateType} name. */
+    public Set<String> vmdkAllowedTypes() {
+        return vmdkAllowedTypes;
+    }
+
+    /**
+     * Whether backing files and parent disks may be referenced; data files and foreign VMDK
+     * extents are refused regardless.
+     */
+    public boolean allowBackingFiles() {
+        return allowBackingFiles;
+    }
+
+    /** The largest guest-visible size accepted, in bytes. */
+    public long maxVirtualSize() {
+        return maxVirtualSize;
+    }
+
+    /**
+     * The smallest guest-visible size accepted, in bytes; 0 accepts an empty file as a raw image
+     * of size 0 (with a warning), as qemu does.
+     */
+    public long minVirtualSize() {
+        return minVirtualSize;
+    }
+
+    /**
+     * Whether an accepted image is also read by {@code qemu-img info} (under process limits) and
+     * its answer compared.
+     */
+    public boolean qemuCrossCheck() {
+        return qemuCrossCheck;
+    }
+
+    /**
+     * The most bytes inspection may read from one image. A dynamic VHD's whole block allocation
+     * table is read, so VHDs above about 500 GiB with 2 MiB blocks need more than the 1 MiB
+     * default (4 MB of table for the 2040 GiB maximum).
+     */
+    public long readBudget() {
+        return readBudget;
+    }
+
+    /**
+     * A copy that accepts only {@code formats}.
+     *
+     * @throws NullPointerException when {@code formats} is null
+     */
     public ImagePolicy withAllowedFormats(Set<DiskFormat> formats) {
-        return new ImagePolicy(formats, vmdkAllowedTypes, allowBackingFiles, maxVirtualSize, minVirtualSize,
-                qemuCrossCheck, readBudget);
+        return toBuilder().allowedFormats(formats).build();
     }
 
-    /** A copy with another VMDK createType allowlist. */
+    /**
+     * A copy with another VMDK createType allowlist.
+     *
+     * @throws IllegalArgumentException when a type is not a {@link VmdkCreateType} name
+     */
     public ImagePolicy withVmdkAllowedTypes(Set<String> types) {
-        return new ImagePolicy(allowedFormats, types, allowBackingFiles, maxVirtualSize, minVirtualSize,
-                qemuCrossCheck, readBudget);
+        return toBuilder().vmdkAllowedTypes(types).build();
     }
 
     /** A copy that allows (or refuses) backing files and parent disks. */
     public ImagePolicy withAllowBackingFiles(boolean allow) {
-        return new ImagePolicy(allowedFormats, vmdkAllowedTypes, allow, maxVirtualSize, minVirtualSize,
-                qemuCrossCheck, readBudget);
+        return toBuilder().allowBackingFiles(allow).build();
     }
 
-    /** A copy with another virtual size ceiling in bytes. */
+    /**
+     * A copy with another virtual size ceiling in bytes.
+     *
+     * @throws IllegalArgumentException when negative or below the minimum
+     */
     public ImagePolicy withMaxVirtualSize(long bytes) {
-        return new ImagePolicy(allowedFormats, vmdkAllowedTypes, allowBackingFiles, bytes, minVirtualSize,
-                qemuCrossCheck, readBudget);
+        return toBuilder().maxVirtualSize(bytes).build();
     }
 
-    /** A copy with another virtual size floor in bytes (1 refuses empty images). */
+    /**
+     * A copy with another virtual size floor in bytes (1 refuses empty images).
+     *
+     * @throws IllegalArgumentException when negative or above the maximum
+     */
     public ImagePolicy withMinVirtualSize(long bytes) {
-        return new ImagePolicy(allowedFormats, vmdkAllowedTypes, allowBackingFiles, maxVirtualSize, bytes,
-                qemuCrossCheck, readBudget);
+        return toBuilder().minVirtualSize(bytes).build();
     }
 
     /** A copy that does (or does not) cross-check accepted images with {@code qemu-img info}. */
     public ImagePolicy withQemuCrossCheck(boolean enabled) {
-        return new ImagePolicy(allowedFormats, vmdkAllowedTypes, allowBackingFiles, maxVirtualSize, minVirtualSize,
-                enabled, readBudget);
+        return toBuilder().qemuCrossCheck(enabled).build();
     }
 
-    /** A copy with another per-image read budget in bytes. */
+    /**
+     * A copy with another per-image read budget in bytes.
+     *
+     * @throws IllegalArgumentException when below the smallest block inspection reads
+     */
     public ImagePolicy withReadBudget(long bytes) {
-        return new ImagePolicy(allowedFormats, vmdkAllowedTypes, allowBackingFiles, maxVirtualSize, minVirtualSize,
-                qemuCrossCheck, bytes);
+        return toBuilder().readBudget(bytes).build();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ImagePolicy that
+                && allowedFormats.equals(that.allowedFormats)
+                && vmdkAllowedTypes.equals(that.vmdkAllowedTypes)
+                && allowBackingFiles == that.allowBackingFiles
+                && maxVirtualSize == that.maxVirtualSize
+                && minVirtualSize == that.minVirtualSize
+                && qemuCrossCheck == that.qemuCrossCheck
+                && readBudget == that.readBudget;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(allowedFormats, vmdkAllowedTypes, allowBackingFiles, maxVirtualSize, minVirtualSize,
+                qemuCrossCheck, readBudget);
+    }
+
+    @Override
+    public String toString() {
+        return "ImagePolicy[allowedFormats=" + EnumSet.copyOf(allowedFormats.isEmpty()
+                ? EnumSet.noneOf(DiskFormat.class) : allowedFormats)
+                + ", vmdkAllowedTypes=" + vmdkAllowedTypes.stream().sorted().toList()
+                + ", allowBackingFiles=" + allowBackingFiles
+                + ", maxVirtualSize=" + maxVirtualSize
+                + ", minVirtualSize=" + minVirtualSize
+                + ", qemuCrossCheck=" + qemuCrossCheck
+                + ", readBudget=" + readBudget + "]";
+    }
+
+    /**
+     * Collects policy values, starting from the defaults or from an existing policy. Setters only
+     * record; {@link #build()} checks. Not thread-safe.
+     */
+    public static final class Builder {
+        /** A createType is a short word; a longer entry is quoted only this far in an error. */
+        private static final int MAX_QUOTED_TYPE_CHARS = 64;
+
+        private Set<DiskFormat> allowedFormats = Set.copyOf(EnumSet.allOf(DiskFormat.class));
+        private Set<String> vmdkAllowedTypes = DEFAULT_VMDK_TYPES;
+        private boolean allowBackingFiles;
+        private long maxVirtualSize = DEFAULT_MAX_VIRTUAL_SIZE;
+        private long minVirtualSize;
+        private boolean qemuCrossCheck;
+        private long readBudget = DEFAULT_READ_BUDGET;
+
+        private Builder() {
+        }
+
+        private Builder(ImagePolicy policy) {
+            allowedFormats = policy.allowedFormats;
+            vmdkAllowedTypes = policy.vmdkAllowedTypes;
+            allowBackingFiles = policy.allowBackingFiles;
+            maxVirtualSize = policy.maxVirtualSize;
+            minVirtualSize = policy.minVirtualSize;
+            qemuCrossCheck = policy.qemuCrossCheck;
+            readBudget = policy.readBudget;
+        }
+
+        /**
+         * Formats an image may have; anything else is refused. An empty set refuses every image.
+         *
+         * @throws NullPointerException when {@code formats} or one of its elements is null
+         */
+        public Builder allowedFormats(Set<DiskFormat> formats) {
+            Objects.requireNonNull(formats, "allowedFormats");
+            allowedFormats = formats.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(formats));
+            return this;
+        }
+
+        /**
+         * VMDK createTypes allowed; checked against {@link VmdkCreateType} by {@link #build()}.
+         * An empty set refuses every VMDK.
+         *
+         * @throws NullPointerException when {@code types} or one of its elements is null
+         */
+        public Builder vmdkAllowedTypes(Set<String> types) {
+            vmdkAllowedTypes = Set.copyOf(Objects.requireNonNull(types, "vmdkAllowedTypes"));
+            return this;
+        }
+
+        /** Whether backing files and parent disks may be referenced. */
+        public Builder allowBackingFiles(boolean allow) {
+            allowBackingFiles = allow;
+            return this;
+        }
+
+        /** The largest guest-visible size accepted, in bytes. */
+        public Builder maxVirtualSize(long bytes) {
+            maxVirtualSize = bytes;
+            return this;
+        }
+
+        /** The smallest guest-visible size accepted, in bytes (1 refuses empty images). */
+        public Builder minVirtualSize(long bytes) {
+            minVirtualSize = bytes;
+            return this;
+        }
+
+        /** Whether accepted images are cross-checked with {@code qemu-img info}. */
+        public Builder qemuCrossCheck(boolean enabled) {
+            qemuCrossCheck = enabled;
+            return this;
+        }
+
+        /** The most bytes inspection may read from one image. */
+        public Builder readBudget(long bytes) {
+            readBudget = bytes;
+            return this;
+        }
+
+        /**
+         * The policy, once every value is checked.
+         *
+         * @throws IllegalArgumentException naming the policy-file key of the first bad value: a
+         *         negative {@code max_virtual_size}, a {@code min_virtual_size} outside 0 to the
+         *         maximum, a {@code read_budget} below the smallest block inspection reads, or a
+         *         {@code vmdk_allowed_types} entry that is not a {@link VmdkCreateType} name
+         */
+        public ImagePolicy build() {
+            if (maxVirtualSize < 0) {
+                throw new IllegalArgumentException("max_virtual_size must not be negative: " + maxVirtualSize);
+            }
+            if (minVirtualSize < 0 || minVirtualSize > maxVirtualSize) {
+                throw new IllegalArgumentException("min_virtual_size must be between 0 and max_virtual_size ("
+                        + maxVirtualSize + "): " + minVirtualSize);
+            }
+            if (readBudget < FileImageBytes.BLOCK) {
+                throw new IllegalArgumentException("read_budget must be at least " + FileImageBytes.BLOCK
+                        + " bytes: " + readBudget);
+            }
+            vmdkAllowedTypes.stream().sorted().filter(type -> VmdkCreateType.fromDescriptorName(type).isEmpty())
+                    .findFirst().ifPresent(type -> {
+                        throw unknownVmdkType(type);
+                    });
+            return new ImagePolicy(this);
+        }
+
+        private static IllegalArgumentException unknownVmdkType(String type) {
+            Optional<VmdkCreateType> meant = VmdkCreateType.ignoringCase(type);
+            String hint = meant.map(known -> " (createTypes are case-sensitive: did you mean '"
+                    + known.descriptorName() + "'?)").orElse("");
+            return new IllegalArgumentException("vmdk_allowed_types: '"
+                    + UntrustedText.sanitize(type, MAX_QUOTED_TYPE_CHARS) + "' is not a VMDK createType" + hint + "; valid createTypes: "
+                    + String.join(", ", VmdkCreateType.descriptorNames()));
+        }
     }
 }

@@ -1,12 +1,11 @@
 package dev.diskimage.validation;
 
+import com.google.common.base.Suppliers;
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
-import dev.diskimage.core.ImageUnacceptableException;
 import dev.diskimage.core.IoErrorText;
 import dev.diskimage.core.QemuImg;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,20 +46,8 @@ public final class ImageValidator {
     }
 
     ImageValidator(ImagePolicy policy, List<FormatInspector> inspectors) {
-        this(policy, inspectors, new SystemQemuImg());
-    }
-
-    /** Finds the system qemu-img once, on first need, and shares it between threads. */
-    private static final class SystemQemuImg implements Supplier<QemuImg> {
-        private QemuImg qemu;
-
-        @Override
-        public synchronized QemuImg get() {
-            if (qemu == null) {
-                qemu = QemuImg.system();
-            }
-            return qemu;
-        }
+        // Finds the system qemu-img once, on first need, and shares it between threads.
+        this(policy, inspectors, Suppliers.memoize(QemuImg::system));
     }
 
     /**
@@ -82,21 +69,38 @@ public final class ImageValidator {
         return policy;
     }
 
-    /** Validates {@code image} without a declared format: whatever it is must be acceptable. */
+    /**
+     * Validates {@code image} without a declared format: whatever it is must be acceptable.
+     * Never throws for a bad image: every problem becomes a finding.
+     *
+     * @throws dev.diskimage.core.ProgramUnavailableException only when the policy asks for a
+     *         qemu-img cross-check and qemu-img (or prlimit) cannot be found or started: a set-up
+     *         error, not a verdict on the image
+     */
     public ValidationReport validate(Path image) {
-        return validate(image, null);
+        return validateFile(image, Optional.empty()).report();
     }
 
     /**
-     * Validates {@code image}, which the caller declares to be {@code declared} (may be null when
-     * nothing is declared). Never throws for a bad image: every problem becomes a finding.
+     * Validates {@code image}, which the caller declares to be {@code declared}. Never throws for a
+     * bad image: every problem becomes a finding.
      *
      * @throws dev.diskimage.core.ProgramUnavailableException only when the policy asks for a
      *         qemu-img cross-check and qemu-img (or prlimit) cannot be found or started: a set-up
      *         error, not a verdict on the image
      */
     public ValidationReport validate(Path image, DiskFormat declared) {
-        Optional<DiskFormat> claim = Optional.ofNullable(declared);
+        return validateFile(image, Optional.of(Objects.requireNonNull(declared, "declared"))).report();
+    }
+
+    /**
+     * A report, and the identity of the file it is about as it was when the file was opened;
+     * empty when the file could not be opened as a regular file.
+     */
+    private record FileValidation(ValidationReport report, Optional<FileIdentity> identity) {
+    }
+
+    private FileValidation validateFile(Path image, Optional<DiskFormat> claim) {
         String name = image.toString();
         BasicFileAttributes attributes;
         try {
@@ -111,7 +115,8 @@ public final class ImageValidator {
         try (SeekableByteChannel channel = Files.newByteChannel(image, StandardOpenOption.READ)) {
             long size = channel.size();
             ValidationReport report = validate(name, new FileImageBytes(channel, size, policy.readBudget()), claim);
-            return policy.qemuCrossCheck() && report.accepted() ? crossChecked(image, report) : report;
+            return new FileValidation(policy.qemuCrossCheck() && report.accepted() ? crossChecked(image, report)
+                    : report, Optional.of(FileIdentity.of(attributes)));
         } catch (IOException e) {
             return unreadable(name, claim, FindingCode.UNREADABLE, IoErrorText.describe(e));
         }
@@ -129,17 +134,45 @@ public final class ImageValidator {
     }
 
     /**
-     * Like {@link #validate(Path, DiskFormat)}, but throws when the image is refused.
+     * Like {@link #validate(Path, DiskFormat)}, but throws when the image is refused, and returns
+     * the accepted image in the form that flows handing it to qemu-img require.
      *
-     * @return the report of the accepted image (it may carry warnings)
+     * @return the accepted image (its report may carry warnings), with a snapshot of the file's
+     *         identity for {@link ValidatedImage#requireUnchanged()}
      * @throws ImageUnacceptableException naming the image and every rejecting finding
+     * @throws ImageChangedException      when the file was modified or replaced while it was
+     *                                    being validated
+     * @throws dev.diskimage.core.ProgramUnavailableException as {@link #validate(Path, DiskFormat)}
      */
-    public ValidationReport check(Path image, DiskFormat declared) {
-        ValidationReport report = validate(image, declared);
+    public ValidatedImage check(Path image, DiskFormat declared) {
+        return check(image, Optional.of(Objects.requireNonNull(declared, "declared")));
+    }
+
+    /**
+     * Like {@link #validate(Path)}, but throws when the image is refused: whatever the image is
+     * must be acceptable.
+     *
+     * @return the accepted image, as {@link #check(Path, DiskFormat)}
+     * @throws ImageUnacceptableException naming the image and every rejecting finding
+     * @throws ImageChangedException      when the file was modified or replaced while it was
+     *                                    being validated
+     * @throws dev.diskimage.core.ProgramUnavailableException as {@link #validate(Path)}
+     */
+    public ValidatedImage check(Path image) {
+        return check(image, Optional.empty());
+    }
+
+    private ValidatedImage check(Path image, Optional<DiskFormat> declared) {
+        FileValidation validation = validateFile(image, declared);
+        ValidationReport report = validation.report();
         if (!report.accepted()) {
             throw new ImageUnacceptableException(report.image(), report.rejections());
         }
-        return report;
+        // Accepted means the file was opened, so its identity was taken.
+        ValidatedImage validated = new ValidatedImage(image, report, validation.identity().orElseThrow());
+        // The identity was taken before the file was opened; a file swapped or modified during
+        // inspection is not the file the report describes.
+        return validated.requireUnchanged();
     }
 
     /** Validates bytes that are already open, from a file or a stream. */
@@ -163,13 +196,26 @@ public final class ImageValidator {
     }
 
     /**
-     * Returns a stream that validates {@code in} as it passes; the verdict is ready at its end.
+     * Returns a stream that validates {@code in} as it passes, without a declared format; the
+     * verdict is ready at its end.
      *
-     * @param name     how the report names the image
-     * @param declared the claimed format, or null
+     * @param in   the image bytes; closed when the returned stream is closed
+     * @param name how the report names the image (a URL, an image id)
      */
-    public InspectingInputStream inspecting(java.io.InputStream in, String name, DiskFormat declared) {
-        return new InspectingInputStream(in, this, name, declared);
+    public InspectingInputStream inspecting(InputStream in, String name) {
+        return new InspectingInputStream(in, this, name, Optional.empty());
+    }
+
+    /**
+     * Returns a stream that validates {@code in}, declared to be {@code declared}, as it passes;
+     * the verdict is ready at its end.
+     *
+     * @param in       the image bytes; closed when the returned stream is closed
+     * @param name     how the report names the image (a URL, an image id)
+     * @param declared the format the image claims to be
+     */
+    public InspectingInputStream inspecting(InputStream in, String name, DiskFormat declared) {
+        return new InspectingInputStream(in, this, name, Optional.of(Objects.requireNonNull(declared, "declared")));
     }
 
     /** Runs the inspectors only so that a stream learns which regions they will need. */
@@ -177,11 +223,11 @@ public final class ImageValidator {
         detector.detect(bytes);
     }
 
-    private static ValidationReport unreadable(String name, Optional<DiskFormat> declared, FindingCode code,
+    private static FileValidation unreadable(String name, Optional<DiskFormat> declared, FindingCode code,
             String message) {
         List<Finding> findings = List.of(Finding.reject(code, Finding.NO_OFFSET, name + ": " + message));
-        return new ValidationReport(name, Verdict.REJECT, declared, Optional.empty(), Optional.empty(),
-                OptionalLong.empty(), findings, Map.of(), 0, List.of());
+        return new FileValidation(new ValidationReport(name, Verdict.REJECT, declared, Optional.empty(),
+                Optional.empty(), OptionalLong.empty(), findings, Map.of(), 0, List.of()), Optional.empty());
     }
 
     static Verdict verdictOf(List<Finding> findings) {

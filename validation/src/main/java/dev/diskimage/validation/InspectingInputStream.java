@@ -31,16 +31,18 @@ public final class InspectingInputStream extends FilterInputStream {
     private ValidationReport report;
 
     /**
+     * Created through {@link ImageValidator#inspecting}.
+     *
      * @param in        the image bytes; closed when this stream is closed
      * @param validator the validator whose policy and inspectors apply
      * @param name      how reports name the image (a URL, an image id)
-     * @param declared  the format the image claims to be, or null
+     * @param declared  the format the image claims to be, if it claims one
      */
-    public InspectingInputStream(InputStream in, ImageValidator validator, String name, DiskFormat declared) {
+    InspectingInputStream(InputStream in, ImageValidator validator, String name, Optional<DiskFormat> declared) {
         super(Objects.requireNonNull(in, "in"));
         this.validator = Objects.requireNonNull(validator, "validator");
         this.name = Objects.requireNonNull(name, "name");
-        this.declared = Optional.ofNullable(declared);
+        this.declared = Objects.requireNonNull(declared, "declared");
         this.bytes = new StreamImageBytes(validator.policy().readBudget());
     }
 

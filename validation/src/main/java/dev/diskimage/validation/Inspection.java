@@ -1,7 +1,6 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

@@ -1,8 +1,6 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
 import dev.diskimage.core.UntrustedText;
 import java.util.ArrayList;
 import java.util.EnumSet;

@@ -1,7 +1,5 @@
 package dev.diskimage.validation;
 
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
 
 /**
  * Thrown inside an inspector when it cannot go on: the file ends early, a field is absurd, the

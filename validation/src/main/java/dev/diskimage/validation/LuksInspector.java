@@ -4,12 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import dev.diskimage.core.StrictJson;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,7 +23,6 @@ final class LuksInspector implements FormatInspector {
     private static final byte[] MAGIC = {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe};
     private static final byte[] MAGIC_SECONDARY = {'S', 'K', 'U', 'L', (byte) 0xba, (byte) 0xbe};
     private static final int OFF_VERSION = 6;
-    private static final long SECTOR = 512;
 
     // LUKS1 spec: header layout (big-endian).
     private static final int LUKS1_HEADER_LENGTH = 592;
@@ -108,7 +104,7 @@ final class LuksInspector implements FormatInspector {
         if (Bounds.u32(header, OFF_MK_DIGEST_ITER) == 0) {
             throw malformed(OFF_MK_DIGEST_ITER, "LUKS1 master key digest iteration count is 0");
         }
-        long payload = Bounds.u32(header, OFF_PAYLOAD_OFFSET) * SECTOR;
+        long payload = Bounds.u32(header, OFF_PAYLOAD_OFFSET) * Sectors.SIZE;
         if (payload < LUKS1_HEADER_LENGTH || payload > fileSize) {
             throw malformed(OFF_PAYLOAD_OFFSET, "LUKS1 payload offset " + payload
                     + " overlaps the header or lies beyond the image of " + fileSize + " bytes");
@@ -131,7 +127,7 @@ final class LuksInspector implements FormatInspector {
             if (stripes != STRIPES) {
                 throw malformed(base + SLOT_STRIPES, "LUKS1 key slot " + slot + " has " + stripes + " stripes");
             }
-            long material = Bounds.u32(header, base + SLOT_MATERIAL_OFFSET) * SECTOR;
+            long material = Bounds.u32(header, base + SLOT_MATERIAL_OFFSET) * Sectors.SIZE;
             // LUKS1 spec: key material lies after the header and before the payload.
             if (material < LUKS1_HEADER_LENGTH || material > payload || keyBytes * STRIPES > payload - material) {
                 throw malformed(base + SLOT_MATERIAL_OFFSET, "LUKS1 key slot " + slot + " material at " + material
@@ -183,17 +179,9 @@ final class LuksInspector implements FormatInspector {
     /** Verifies the LUKS2 header checksum: SHA-256 over hdr_size bytes with the csum field zeroed. */
     private static void verifyChecksum(ImageBytes image, ByteBuffer binary, int hdrSize) {
         ByteBuffer whole = image.readExactly(0, hdrSize, "LUKS2 header");
-        byte[] bytes = new byte[hdrSize];
-        whole.get(0, bytes);
         byte[] stored = new byte[CSUM_LENGTH];
         binary.get(OFF_CSUM, stored);
-        java.util.Arrays.fill(bytes, OFF_CSUM, OFF_CSUM + CSUM_LENGTH, (byte) 0);
-        byte[] computed;
-        try {
-            computed = MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform provides SHA-256", e);
-        }
+        byte[] computed = Checksums.digest("SHA-256", whole, hdrSize, OFF_CSUM, CSUM_LENGTH);
         for (int i = 0; i < CSUM_LENGTH; i++) {
             byte expected = i < computed.length ? computed[i] : 0;
             if (stored[i] != expected) {

@@ -1,12 +1,9 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -39,7 +36,6 @@ final class ParallelsInspector implements FormatInspector {
     static final long VERSION = 2;
     // block/parallels.c: HEADER_INUSE_MAGIC, set while an image is open read-write.
     static final long INUSE_MAGIC = 0x746F6E59L;
-    static final long SECTOR = 512;
     // block/parallels.c: tracks (sectors per cluster) above INT32_MAX / 513 are "Too big cluster".
     static final long MAX_TRACKS = Integer.MAX_VALUE / 513;
     // block/parallels.c: a BAT above INT_MAX / 4 entries is "Catalog too large".
@@ -81,13 +77,13 @@ final class ParallelsInspector implements FormatInspector {
         }
         long tracks = Bounds.requireRange(Bounds.u32(header, OFF_TRACKS), 1, MAX_TRACKS, OFF_TRACKS, bad,
                 "Parallels sectors per cluster (tracks)");
-        long clusterSize = tracks * SECTOR;
+        long clusterSize = tracks * Sectors.SIZE;
         long batEntries = Bounds.requireRange(Bounds.u32(header, OFF_BAT_ENTRIES), 0, MAX_BAT_ENTRIES,
                 OFF_BAT_ENTRIES, bad, "Parallels bat_entries");
         // block/parallels.c: the legacy magic keeps only the low 32 bits of nb_sectors.
         long sectors = legacy ? Bounds.u32(header, OFF_NB_SECTORS)
                 : Bounds.requireRange(Bounds.u64(header, OFF_NB_SECTORS, 0, bad, "Parallels nb_sectors"), 0,
-                        Long.MAX_VALUE / SECTOR, OFF_NB_SECTORS, bad, "Parallels nb_sectors");
+                        Long.MAX_VALUE / Sectors.SIZE, OFF_NB_SECTORS, bad, "Parallels nb_sectors");
         // qemu creates exactly enough BAT entries for the disk; fewer would leave a tail unmapped.
         if (batEntries * tracks < sectors) {
             throw new InspectionFailure(bad, OFF_BAT_ENTRIES, "Parallels BAT of " + batEntries + " clusters of "
@@ -99,7 +95,7 @@ final class ParallelsInspector implements FormatInspector {
                 FindingCode.PARALLELS_TABLE_OUT_OF_BOUNDS, "Parallels BAT");
         // block/parallels.c: data_off 0 means "right after the BAT, sector aligned".
         long dataOff = Bounds.u32(header, OFF_DATA_OFF);
-        long dataStart = dataOff == 0 ? roundUp(batEnd, SECTOR) : dataOff * SECTOR;
+        long dataStart = dataOff == 0 ? Sectors.roundUp(batEnd) : dataOff * Sectors.SIZE;
         if (dataStart < batEnd || dataStart > fileSize) {
             throw new InspectionFailure(FindingCode.PARALLELS_TABLE_OUT_OF_BOUNDS, OFF_DATA_OFF,
                     "Parallels data_off " + dataOff + " overlaps the BAT ending at " + batEnd
@@ -130,7 +126,7 @@ final class ParallelsInspector implements FormatInspector {
                 .detail("bat_entries", batEntries)
                 .detail("allocated_clusters", allocated)
                 .detail("flags", Bounds.u32(header, OFF_FLAGS));
-        result.virtualSize(sectors * SECTOR);
+        result.virtualSize(sectors * Sectors.SIZE);
         result.matched();
     }
 
@@ -142,8 +138,8 @@ final class ParallelsInspector implements FormatInspector {
     private static long checkBat(ImageBytes image, long batEntries, long multiplier, long tracks, long dataStart,
             long fileSize) {
         // block/parallels.c compares in whole sectors: a partial last sector does not count.
-        long fileSectors = fileSize / SECTOR;
-        long firstDataSector = dataStart / SECTOR;
+        long fileSectors = fileSize / Sectors.SIZE;
+        long firstDataSector = dataStart / Sectors.SIZE;
         long[] allocated = {0};
         AllocationTable.forEachEntry(image, HEADER_LENGTH, batEntries, ByteOrder.LITTLE_ENDIAN, "Parallels BAT",
                 "Parallels images this large (above about 256 GiB with 1 MiB clusters under the default 1 MiB)",
@@ -172,10 +168,10 @@ final class ParallelsInspector implements FormatInspector {
     private static void checkFormatExtension(ImageBytes image, InspectionBuilder result, long extOff,
             long clusterSize, long batEnd, long fileSize) {
         FindingCode bad = FindingCode.MALFORMED_HEADER;
-        if (extOff > Long.MAX_VALUE / SECTOR) {
+        if (extOff > Long.MAX_VALUE / Sectors.SIZE) {
             throw new InspectionFailure(bad, OFF_EXT_OFF, "Parallels ext_off " + extOff + " is absurd");
         }
-        long offset = extOff * SECTOR;
+        long offset = extOff * Sectors.SIZE;
         if (offset < batEnd) {
             throw new InspectionFailure(bad, OFF_EXT_OFF, "Parallels format extension at " + offset
                     + " overlaps the header or the BAT ending at " + batEnd);
@@ -225,17 +221,11 @@ final class ParallelsInspector implements FormatInspector {
 
     private static void verifyExtensionChecksum(ImageBytes image, long offset, int clusterSize, ByteBuffer head) {
         ByteBuffer cluster = image.readExactly(offset, clusterSize, "Parallels format extension cluster");
-        MessageDigest md5;
-        try {
-            md5 = MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform provides MD5", e);
-        }
         // parallels-ext.c: the MD5 covers the cluster after the 24-byte extension header.
-        md5.update(cluster.array(), cluster.arrayOffset() + EXT_HEADER_LENGTH, clusterSize - EXT_HEADER_LENGTH);
+        byte[] computed = Checksums.digest("MD5", cluster, EXT_HEADER_LENGTH, clusterSize - EXT_HEADER_LENGTH);
         byte[] stored = new byte[16];
         head.get(Long.BYTES, stored);
-        if (!Arrays.equals(stored, md5.digest())) {
+        if (!Arrays.equals(stored, computed)) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, offset + Long.BYTES,
                     "Parallels format extension checksum does not match");
         }

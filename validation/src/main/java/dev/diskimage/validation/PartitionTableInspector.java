@@ -1,11 +1,9 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32;
 
 /**
  * Recognises a raw disk that carries a partition table: an MBR (boot signature plus a sane
@@ -18,7 +16,7 @@ import java.util.zip.CRC32;
 final class PartitionTableInspector implements FormatInspector {
 
     // MBR: boot signature 0x55 0xAA at bytes 510..511 of sector 0.
-    private static final int MBR_SIZE = 512;
+    private static final int MBR_SIZE = Sectors.SIZE;
     private static final int OFF_SIGNATURE = 510;
     private static final int OFF_PARTITIONS = 446;
     private static final int ENTRY_SIZE = 16;
@@ -36,7 +34,7 @@ final class PartitionTableInspector implements FormatInspector {
 
     // UEFI 5.3.2: GPT header at LBA 1, "EFI PART", revision 1.0.
     private static final byte[] GPT_SIGNATURE = "EFI PART".getBytes(StandardCharsets.US_ASCII);
-    private static final int[] SECTOR_SIZES = {512, 4096};
+    private static final int[] SECTOR_SIZES = {Sectors.SIZE, Sectors.LARGE_SIZE};
     static final int GPT_REVISION = 0x00010000;
     private static final int G_REVISION = 8;
     private static final int G_HEADER_SIZE = 12;
@@ -127,7 +125,7 @@ final class PartitionTableInspector implements FormatInspector {
         if (headerSize < MIN_HEADER_SIZE || headerSize > header.remaining()) {
             return "GPT header size " + headerSize + " is outside 92.." + sectorSize;
         }
-        if (crc(header, (int) headerSize, G_HEADER_CRC) != Bounds.u32(header, G_HEADER_CRC)) {
+        if (Checksums.crc32(header, (int) headerSize, G_HEADER_CRC) != Bounds.u32(header, G_HEADER_CRC)) {
             return "GPT header CRC32 does not match";
         }
         if (header.getLong(G_MY_LBA) != 1) {
@@ -150,32 +148,18 @@ final class PartitionTableInspector implements FormatInspector {
         if (array.remaining() < arrayBytes) {
             return "GPT partition entry array is cut short";
         }
-        if (crc(array, arrayBytes, -1) != Bounds.u32(header, G_ENTRIES_CRC)) {
+        if (Checksums.crc32(array, arrayBytes) != Bounds.u32(header, G_ENTRIES_CRC)) {
             return "GPT partition entry array CRC32 does not match";
         }
         int used = 0;
         for (int i = 0; i < count; i++) {
             int entry = (int) (i * entrySize);
             // UEFI 5.3.3: an all-zero partition type GUID marks an unused entry.
-            if (array.getLong(entry) != 0 || array.getLong(entry + 8) != 0) {
+            if (!Guids.isNil(array, entry)) {
                 used++;
             }
         }
         result.detail("gpt_partitions", used).detail("gpt_sector_size", sectorSize);
         return null;
-    }
-
-    /** CRC32 over the first {@code length} bytes, with the 4-byte field at {@code zeroed} counted as 0. */
-    static long crc(ByteBuffer buffer, int length, int zeroed) {
-        byte[] copy = new byte[length];
-        buffer.get(0, copy);
-        if (zeroed >= 0) {
-            for (int i = zeroed; i < zeroed + 4; i++) {
-                copy[i] = 0;
-            }
-        }
-        CRC32 crc = new CRC32();
-        crc.update(copy);
-        return crc.getValue();
     }
 }

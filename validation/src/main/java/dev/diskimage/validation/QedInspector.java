@@ -1,7 +1,6 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +36,6 @@ final class QedInspector implements FormatInspector {
     private static final long MAX_TABLE_SIZE = 16;
     private static final long MIN_OPENABLE_TABLE_SIZE = 2;
     // qed spec: image_size is a multiple of the 512-byte sector.
-    private static final long SECTOR = 512;
     // Not a spec limit: QED images have a one-cluster header; a huge count means a crafted one.
     private static final long MAX_HEADER_CLUSTERS = 1024;
     // block/qed.c (qemu 7.2): qed_read_string reads the name into bs->auto_backing_file[PATH_MAX]
@@ -102,7 +100,7 @@ final class QedInspector implements FormatInspector {
 
         long imageSize = Bounds.u64(header, OFF_IMAGE_SIZE, 0, FindingCode.MALFORMED_HEADER, "QED image_size");
         long maxImageSize = maxImageSize(clusterSize, tableSize);
-        if (imageSize % SECTOR != 0 || imageSize > maxImageSize) {
+        if (imageSize % Sectors.SIZE != 0 || imageSize > maxImageSize) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, OFF_IMAGE_SIZE, "QED image_size " + imageSize
                     + " is not a sector multiple or exceeds the " + maxImageSize + " bytes the tables can map");
         }

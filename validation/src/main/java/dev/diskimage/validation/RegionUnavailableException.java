@@ -1,6 +1,5 @@
 package dev.diskimage.validation;
 
-import dev.diskimage.core.FindingCode;
 
 /**
  * A stream-backed {@link ImageBytes} does not (yet, or any more) hold the bytes an inspector

@@ -1,6 +1,5 @@
 package dev.diskimage.validation;
 
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.diskimage.validation;
 
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -155,7 +154,7 @@ record UdfVolume(int nsrVersion, int blockSize, long anchorOffset) {
         }
         int crcLength = Bounds.u16(descriptor, TAG_CRC_LENGTH);
         return crcLength <= ANCHOR_SIZE - TAG_SIZE
-                && crc16(descriptor, TAG_SIZE, crcLength) == Bounds.u16(descriptor, TAG_CRC);
+                && Checksums.crc16Itu(descriptor, TAG_SIZE, crcLength) == Bounds.u16(descriptor, TAG_CRC);
     }
 
     /** The volume descriptor sequences the anchor points to should lie inside the file. */
@@ -181,19 +180,6 @@ record UdfVolume(int nsrVersion, int blockSize, long anchorOffset) {
             }
         }
         return sum & 0xFF;
-    }
-
-    /** ECMA-167 3/7.2.6: CRC-ITU-T (x^16 + x^12 + x^5 + 1), initial value 0, most significant bit first. */
-    static int crc16(ByteBuffer buffer, int offset, int length) {
-        int crc = 0;
-        for (int i = offset; i < offset + length; i++) {
-            crc ^= Bounds.u8(buffer, i) << 8;
-            for (int bit = 0; bit < 8; bit++) {
-                crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
-            }
-            crc &= 0xFFFF;
-        }
-        return crc;
     }
 
     /** The standard identifier of a volume structure descriptor. */

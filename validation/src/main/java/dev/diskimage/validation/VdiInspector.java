@@ -1,7 +1,6 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -22,13 +21,11 @@ final class VdiInspector implements FormatInspector {
     /** VirtualBox VDICore.h: header version 1.1 (major in the high half). */
     static final long VERSION_1_1 = 0x00010001L;
     /** The pre-header plus the version 1.1 header fit in the first sector. */
-    static final int HEADER_BYTES = 512;
-    /** qemu and VirtualBox only use 512-byte sectors. */
-    static final long SECTOR = 512;
+    static final int HEADER_BYTES = Sectors.SIZE;
     /** qemu block/vdi.c: VDI_BLOCKS_IN_IMAGE_MAX. */
     static final long MAX_BLOCKS = 0x3fffffffL;
     /** Smallest sane block size (one sector); VirtualBox and qemu use 1 MiB. */
-    static final long MIN_BLOCK_SIZE = 512;
+    static final long MIN_BLOCK_SIZE = Sectors.SIZE;
     /** Largest sane block size; anything above is absurd for a VDI. */
     static final long MAX_BLOCK_SIZE = 64L * 1024 * 1024;
     /** qemu block/vdi.c: the largest disk it supports, VDI_BLOCKS_IN_IMAGE_MAX blocks of 1 MiB. */
@@ -108,7 +105,7 @@ final class VdiInspector implements FormatInspector {
                 "VDI header size");
         long type = Bounds.requireRange(Bounds.u32(h, IMAGE_TYPE), TYPE_NORMAL, TYPE_DIFF, IMAGE_TYPE, bad,
                 "VDI image type");
-        Bounds.requireRange(Bounds.u32(h, SECTOR_SIZE), SECTOR, SECTOR, SECTOR_SIZE, bad, "VDI sector size");
+        Bounds.requireRange(Bounds.u32(h, SECTOR_SIZE), Sectors.SIZE, Sectors.SIZE, SECTOR_SIZE, bad, "VDI sector size");
 
         long blockMap = Bounds.u32(h, OFFSET_BLOCK_MAP);
         long data = Bounds.u32(h, OFFSET_DATA);
@@ -150,15 +147,17 @@ final class VdiInspector implements FormatInspector {
         result.variant(variant(type)).detail("block_size", blockSize).detail("blocks", blocks)
                 .detail("allocated_blocks", allocated).detail("flags", Bounds.u32(h, IMAGE_FLAGS))
                 .detail("uuid", uuid(h, UUID_IMAGE));
-        if (type == TYPE_DIFF || type == TYPE_UNDO || !isNil(link) || !isNil(parent)) {
+        boolean hasLink = !Guids.isNil(h, UUID_LINK);
+        boolean hasParent = !Guids.isNil(h, UUID_PARENT);
+        if (type == TYPE_DIFF || type == TYPE_UNDO || hasLink || hasParent) {
             // The link UUID is the parent image's own UUID; the parent UUID is its modification id.
-            String target = !isNil(link) ? link : !isNil(parent) ? parent : "unknown parent";
+            String target = hasLink ? link : hasParent ? parent : "unknown parent";
             result.detail("link_uuid", link).detail("parent_uuid", parent)
                     .reference(ExternalReference.Kind.BACKING, FindingCode.VDI_DIFFERENCING, target,
-                            !isNil(link) ? UUID_LINK : UUID_PARENT);
+                            hasLink ? UUID_LINK : UUID_PARENT);
         }
         // qemu block/vdi.c rounds a disk size that is not a multiple of 512 up to the next sector.
-        long virtualSize = (diskSize + SECTOR - 1) / SECTOR * SECTOR;
+        long virtualSize = Sectors.roundUp(diskSize);
         result.virtualSize(virtualSize).matched();
     }
 
@@ -174,7 +173,7 @@ final class VdiInspector implements FormatInspector {
     }
 
     private static void requireSectorAligned(long offset, int field, String what) {
-        if (offset % SECTOR != 0) {
+        if (offset % Sectors.SIZE != 0) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, field,
                     "VDI " + what + " " + offset + " is not sector-aligned");
         }
@@ -187,22 +186,8 @@ final class VdiInspector implements FormatInspector {
         return s.startsWith(PRE_HEADER_START) && s.contains(PRE_HEADER_END);
     }
 
-    /** Formats a UUID stored the VirtualBox (GUID) way: the first three fields little-endian. */
-    static String uuid(ByteBuffer h, int offset) {
-        ByteBuffer le = h.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        StringBuilder s = new StringBuilder(36);
-        s.append(String.format("%08x-%04x-%04x-", le.getInt(offset), le.getShort(offset + 4),
-                le.getShort(offset + 6)));
-        for (int i = 8; i < 16; i++) {
-            if (i == 10) {
-                s.append('-');
-            }
-            s.append(String.format("%02x", h.get(offset + i)));
-        }
-        return s.toString();
-    }
-
-    private static boolean isNil(String uuid) {
-        return uuid.equals("00000000-0000-0000-0000-000000000000");
+    /** A UUID stored the VirtualBox (GUID) way, as text. */
+    private static String uuid(ByteBuffer h, int offset) {
+        return Guids.mixedEndian(h, offset).toString();
     }
 }

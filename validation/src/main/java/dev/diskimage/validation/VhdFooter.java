@@ -51,8 +51,9 @@ record VhdFooter(long offset, long dataOffset, String creatorApp, long currentSi
         return new VhdFooter(offset, buffer.getLong(OFF_DATA_OFFSET), new String(app, StandardCharsets.ISO_8859_1),
                 buffer.getLong(OFF_CURRENT_SIZE), Bounds.u16(buffer, OFF_CYLINDERS), Bounds.u8(buffer, OFF_HEADS),
                 Bounds.u8(buffer, OFF_SECTORS), Bounds.u32(buffer, OFF_DISK_TYPE),
-                new UUID(buffer.getLong(OFF_UNIQUE_ID), buffer.getLong(OFF_UNIQUE_ID + 8)),
-                Bounds.u32(buffer, OFF_CHECKSUM), checksum(buffer, SIZE, OFF_CHECKSUM) == Bounds.u32(buffer, OFF_CHECKSUM));
+                Guids.bigEndian(buffer, OFF_UNIQUE_ID),
+                Bounds.u32(buffer, OFF_CHECKSUM), Checksums.onesComplementByteSum(buffer, SIZE, OFF_CHECKSUM)
+                        == Bounds.u32(buffer, OFF_CHECKSUM));
     }
 
     /** Whether {@code buffer} holds the footer cookie at {@code index}. */
@@ -94,19 +95,5 @@ record VhdFooter(long offset, long dataOffset, String creatorApp, long currentSi
             differences.add("unique id " + uniqueId + " / " + other.uniqueId);
         }
         return differences;
-    }
-
-    /**
-     * VHD spec: one's complement of the byte sum of the first {@code length} bytes, the 4-byte
-     * checksum field itself counted as zero.
-     */
-    static long checksum(ByteBuffer structure, int length, int checksumOffset) {
-        long sum = 0;
-        for (int i = 0; i < length; i++) {
-            if (i < checksumOffset || i >= checksumOffset + 4) {
-                sum += Byte.toUnsignedInt(structure.get(i));
-            }
-        }
-        return ~sum & 0xFFFFFFFFL;
     }
 }

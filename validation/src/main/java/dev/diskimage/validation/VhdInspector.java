@@ -1,7 +1,6 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -45,13 +44,12 @@ final class VhdInspector implements FormatInspector {
     private static final int LOCATOR_ENTRY_SIZE = 24;
     private static final int LOCATOR_COUNT = 8;
 
-    private static final int SECTOR = 512;
     // qemu block/vpc.c: images larger than 2040 GiB (0xff000000 sectors) are refused.
-    static final long MAX_VIRTUAL_SIZE = 0xff000000L * SECTOR;
+    static final long MAX_VIRTUAL_SIZE = 0xff000000L * Sectors.SIZE;
     // qemu block/vpc.c: CHS 65535/16/255 means "the geometry cannot express the size".
     private static final long MAX_GEOMETRY_SECTORS = 65535L * 16 * 255;
     // Sane block sizes: the spec's default is 2 MiB; qemu requires a power of two >= 512.
-    private static final long MIN_BLOCK_SIZE = SECTOR;
+    private static final long MIN_BLOCK_SIZE = Sectors.SIZE;
     private static final long MAX_BLOCK_SIZE = 256L << 20;
     // BAT entry meaning "block not allocated" (VHD spec).
     private static final long BAT_UNALLOCATED = 0xFFFFFFFFL;
@@ -156,7 +154,7 @@ final class VhdInspector implements FormatInspector {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, dataOffset,
                     "VHD dynamic disk header at offset " + dataOffset + " lacks its \"cxsparse\" cookie");
         }
-        if (checksum(header, DYN_CHECKSUM) != Bounds.u32(header, DYN_CHECKSUM)) {
+        if (Checksums.onesComplementByteSum(header, header.limit(), DYN_CHECKSUM) != Bounds.u32(header, DYN_CHECKSUM)) {
             throw new InspectionFailure(FindingCode.VHD_BAD_CHECKSUM, dataOffset + DYN_CHECKSUM,
                     "VHD dynamic disk header checksum does not match its contents");
         }
@@ -233,7 +231,7 @@ final class VhdInspector implements FormatInspector {
         Bounds.requireWithin(tableOffset, tableBytes, size, FindingCode.VHD_TABLE_OUT_OF_BOUNDS,
                 "VHD block allocation table");
         long end = tableOffset + tableBytes;
-        long roundedEnd = (end + SECTOR - 1) / SECTOR * SECTOR;
+        long roundedEnd = Sectors.roundUp(end);
         if (roundedEnd > size) {
             throw new InspectionFailure(FindingCode.VHD_TABLE_OUT_OF_BOUNDS, tableOffset,
                     "VHD block allocation table ends at " + end + ", and its last sector at " + roundedEnd
@@ -250,12 +248,12 @@ final class VhdInspector implements FormatInspector {
      */
     private static void checkAllocatedBlocks(ImageBytes image, long tableOffset, long entries, long blockSize) {
         // VHD spec: each block is preceded by a sector bitmap padded to a sector boundary.
-        long bitmapBytes = ((blockSize / SECTOR / 8) + SECTOR - 1) / SECTOR * SECTOR;
+        long bitmapBytes = Sectors.roundUp(blockSize / Sectors.SIZE / 8);
         AllocationTable.forEachEntry(image, tableOffset, entries, ByteOrder.BIG_ENDIAN, "VHD block allocation table",
                 "dynamic VHDs this large (above about 500 GiB with 2 MiB blocks under the default 1 MiB)",
                 (index, entry, at) -> {
                     if (entry != BAT_UNALLOCATED) {
-                        Bounds.requireWithin(entry * SECTOR, bitmapBytes + blockSize, image.size(),
+                        Bounds.requireWithin(entry * Sectors.SIZE, bitmapBytes + blockSize, image.size(),
                                 FindingCode.VHD_TABLE_OUT_OF_BOUNDS, "VHD data block " + index);
                     }
                 });
@@ -315,7 +313,7 @@ final class VhdInspector implements FormatInspector {
                     "VHD current size " + Long.toUnsignedString(currentSize) + " is larger than any real image");
         }
         long virtualSize = usesCurrentSize(footer.creatorApp()) || chsSectors == MAX_GEOMETRY_SECTORS
-                ? currentSize : chsSectors * SECTOR;
+                ? currentSize : chsSectors * Sectors.SIZE;
         if (virtualSize > MAX_VIRTUAL_SIZE) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, sizeOffset,
                     "VHD virtual size " + virtualSize + " exceeds the format's limit of 2040 GiB");
@@ -340,11 +338,6 @@ final class VhdInspector implements FormatInspector {
             throw new InspectionFailure(FindingCode.VHD_BAD_CHECKSUM, footer.offset() + VhdFooter.OFF_CHECKSUM,
                     "VHD " + what + " checksum does not match its contents");
         }
-    }
-
-    /** VHD spec: the checksum of a structure that fills {@code structure} up to its limit. */
-    static long checksum(ByteBuffer structure, int checksumOffset) {
-        return VhdFooter.checksum(structure, structure.limit(), checksumOffset);
     }
 
     private static String utf16(ByteBuffer buffer, int offset, int length, boolean littleEndian) {

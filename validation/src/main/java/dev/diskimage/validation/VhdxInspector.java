@@ -1,7 +1,6 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +9,6 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.zip.CRC32C;
 
 /**
  * Recognises Microsoft Hyper-V VHDX images: the file type identifier, the two checksummed
@@ -119,7 +117,7 @@ final class VhdxInspector implements FormatInspector {
         for (int i = 0; i < count; i++) {
             int entry = RT_HEADER_SIZE + i * RT_ENTRY_SIZE;
             long entryOffset = REGION_TABLE_1 + entry;
-            UUID id = guid(regions, entry);
+            UUID id = Guids.mixedEndian(regions, entry);
             long offset = Bounds.u64(regions, entry + 16, REGION_TABLE_1, FindingCode.MALFORMED_HEADER,
                     "VHDX region offset");
             long length = Bounds.u32(regions, entry + 24);
@@ -212,11 +210,11 @@ final class VhdxInspector implements FormatInspector {
         if (logLength > 0) {
             checkRegion(logOffset, logLength, size, current.offset() + H_LOG_OFFSET, "log");
         }
-        boolean logInUse = header.getLong(H_LOG_GUID) != 0 || header.getLong(H_LOG_GUID + 8) != 0;
+        boolean logInUse = !Guids.isNil(header, H_LOG_GUID);
         result.detail("log_guid_set", logInUse);
         if (logInUse) {
             result.reject(FindingCode.VHDX_LOG_NOT_EMPTY, current.offset() + H_LOG_GUID,
-                    "VHDX log " + guid(header, H_LOG_GUID) + " is not empty: a reader replays it before use,"
+                    "VHDX log " + Guids.mixedEndian(header, H_LOG_GUID) + " is not empty: a reader replays it before use,"
                             + " which can change the disk's size and metadata; open the image read-write in"
                             + " Hyper-V or qemu to replay it first");
         }
@@ -267,7 +265,7 @@ final class VhdxInspector implements FormatInspector {
         for (int i = 0; i < count; i++) {
             int entry = MT_HEADER_SIZE + i * MT_ENTRY_SIZE;
             long entryOffset = regionOffset + entry;
-            UUID id = guid(table, entry);
+            UUID id = Guids.mixedEndian(table, entry);
             long offset = Bounds.u32(table, entry + 16);
             long length = Bounds.u32(table, entry + 20);
             boolean required = (table.getInt(entry + 24) & FLAG_IS_REQUIRED) != 0;
@@ -348,7 +346,7 @@ final class VhdxInspector implements FormatInspector {
                 throw new InspectionFailure(FindingCode.MALFORMED_HEADER, regionOffset,
                         "VHDX block size " + blockSize + " is not a power of two between 1 MiB and 256 MiB");
             }
-            if (!isSectorSize(logicalSectorSize) || !isSectorSize(physicalSectorSize)) {
+            if (!Sectors.isLogicalSectorSize(logicalSectorSize) || !Sectors.isLogicalSectorSize(physicalSectorSize)) {
                 throw new InspectionFailure(FindingCode.MALFORMED_HEADER, regionOffset,
                         "VHDX sector sizes " + logicalSectorSize + "/" + physicalSectorSize
                                 + " are not 512 or 4096");
@@ -437,36 +435,11 @@ final class VhdxInspector implements FormatInspector {
         return new String(bytes, StandardCharsets.UTF_16LE);
     }
 
-    private static boolean isSectorSize(long value) {
-        return value == 512 || value == 4096;
-    }
-
     /** Signature matches and the CRC-32C over the whole structure, checksum field zeroed, agrees. */
     private static boolean valid(ByteBuffer structure, int signature, int checksumOffset) {
         return structure.getInt(0) == signature
-                && crc32c(structure, checksumOffset) == Bounds.u32(structure, checksumOffset);
+                && Checksums.crc32c(structure, structure.limit(), checksumOffset)
+                        == Bounds.u32(structure, checksumOffset);
     }
 
-    /** CRC-32C of {@code structure} with its 4-byte checksum field counted as zero. */
-    static long crc32c(ByteBuffer structure, int checksumOffset) {
-        byte[] copy = new byte[structure.limit()];
-        structure.get(0, copy);
-        copy[checksumOffset] = 0;
-        copy[checksumOffset + 1] = 0;
-        copy[checksumOffset + 2] = 0;
-        copy[checksumOffset + 3] = 0;
-        CRC32C crc = new CRC32C();
-        crc.update(copy);
-        return crc.getValue();
-    }
-
-    /** MS-VHDX 1.1: GUIDs are stored with the first three fields little-endian. */
-    static UUID guid(ByteBuffer buffer, int offset) {
-        ByteBuffer le = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        long high = (Integer.toUnsignedLong(le.getInt(offset)) << 32)
-                | ((long) Short.toUnsignedInt(le.getShort(offset + 4)) << 16)
-                | Short.toUnsignedInt(le.getShort(offset + 6));
-        long low = buffer.duplicate().order(ByteOrder.BIG_ENDIAN).getLong(offset + 8);
-        return new UUID(high, low);
-    }
 }

@@ -1,6 +1,5 @@
 package dev.diskimage.validation;
 
-import dev.diskimage.core.FindingCode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +32,7 @@ final class VmdkDescriptorParser {
     static final int MAX_EXTENTS = 1000;
 
     /** Largest extent size in sectors whose byte size still fits a signed long. */
-    static final long MAX_EXTENT_SECTORS = Long.MAX_VALUE / 512;
+    static final long MAX_EXTENT_SECTORS = Long.MAX_VALUE / Sectors.SIZE;
 
     /*
      * Keys qemu looks up with strstr() over the whole descriptor text (block/vmdk.c

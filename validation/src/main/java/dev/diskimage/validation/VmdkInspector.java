@@ -1,7 +1,6 @@
 package dev.diskimage.validation;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +33,6 @@ final class VmdkInspector implements FormatInspector {
 
     /** VMDK3 (ESX vmfsSparse) magic "COWD" read as a little-endian uint32. */
     static final int COWD_MAGIC = 0x44574f43;
-    /** Disk sector size; every VMDK offset and size field counts these. */
-    static final int SECTOR = 512;
     /** qemu block/vmdk.c: a grain (cluster) above 0x200000 sectors (1 GiB) is refused. */
     static final long MAX_GRAIN_SECTORS = 0x200000;
     /** Spec: a grain table always holds 512 entries (qemu refuses more). */
@@ -43,10 +40,10 @@ final class VmdkInspector implements FormatInspector {
     /** qemu block/vmdk.c: the grain directory (L1 table) may hold at most 32 Mi entries. */
     static final long MAX_GD_ENTRIES = 32L * 1024 * 1024;
     /** Largest capacity in sectors whose byte size still fits a signed long. */
-    static final long MAX_SECTORS = Long.MAX_VALUE / SECTOR;
+    static final long MAX_SECTORS = Long.MAX_VALUE / Sectors.SIZE;
 
     /** qemu block/vmdk.c: a footer is a footer marker, a header copy and an end-of-stream marker. */
-    static final int FOOTER_BYTES = 3 * SECTOR;
+    static final int FOOTER_BYTES = 3 * Sectors.SIZE;
     /** Spec: marker type of the footer marker. */
     static final int MARKER_FOOTER = 3;
     /** Spec: marker type of the end-of-stream marker. */
@@ -63,7 +60,7 @@ final class VmdkInspector implements FormatInspector {
      */
     static final long QEMU_DESCRIPTOR_WINDOW_OFFSET = 0x200;
     /** qemu block/vmdk.c DESC_SIZE: the window is 20 sectors long. */
-    static final int QEMU_DESCRIPTOR_WINDOW_BYTES = 20 * SECTOR;
+    static final int QEMU_DESCRIPTOR_WINDOW_BYTES = 20 * Sectors.SIZE;
     private static final String PARENT_HINT_KEY = "parentFileNameHint";
     /**
      * Words any descriptor reader keys on (qemu finds {@code parentFileNameHint}, {@code CID},
@@ -84,12 +81,11 @@ final class VmdkInspector implements FormatInspector {
     static final int QEMU_PROBE_BYTES = 2048;
     private static final String DESCRIPTOR_SIGNATURE = "# Disk DescriptorFile";
 
-    /** createType of a hosted sparse extent with uncompressed grains. */
-    static final String MONOLITHIC_SPARSE = "monolithicSparse";
-    /** createType of a hosted sparse extent with deflate-compressed grains. */
-    static final String STREAM_OPTIMIZED = "streamOptimized";
-    /** createType of an ESX COWD sparse extent. */
-    static final String VMFS_SPARSE = "vmfsSparse";
+    // createTypes the extent headers imply: a hosted sparse extent with uncompressed or with
+    // deflate-compressed grains, and an ESX COWD sparse extent.
+    private static final String MONOLITHIC_SPARSE = VmdkCreateType.MONOLITHIC_SPARSE.descriptorName();
+    private static final String STREAM_OPTIMIZED = VmdkCreateType.STREAM_OPTIMIZED.descriptorName();
+    private static final String VMFS_SPARSE = VmdkCreateType.VMFS_SPARSE.descriptorName();
 
     // VMDK3 (COWD) header fields after the magic (qemu VMDK3Header, ESX cow_ext.h COWDisk_Header).
     /** ESX cow_ext.h: the COWDisk_Header is padded to four sectors. */
@@ -150,13 +146,13 @@ final class VmdkInspector implements FormatInspector {
         VmdkSparseHeader header = primary;
         long headerOffset = 0;
         if (primary.gdOffset() == VmdkSparseHeader.GD_AT_END) {
-            long end = size - size % SECTOR;
+            long end = size - size % Sectors.SIZE;
             if (end < VmdkSparseHeader.SIZE + FOOTER_BYTES) {
                 throw new InspectionFailure(FindingCode.TRUNCATED, 0,
                         "streamOptimized header defers to a footer, but the image of " + size
                                 + " bytes has no room for one");
             }
-            headerOffset = end - FOOTER_BYTES + SECTOR;
+            headerOffset = end - FOOTER_BYTES + Sectors.SIZE;
             header = footerHeader(image, end - FOOTER_BYTES);
             result.detail("footer_offset", headerOffset);
         }
@@ -164,7 +160,7 @@ final class VmdkInspector implements FormatInspector {
         if (header != primary) {
             requireHeaderCopiesAgree(primary, header, headerOffset);
         }
-        result.detail("version", header.version()).detail("grain_size", header.grainSize() * SECTOR)
+        result.detail("version", header.version()).detail("grain_size", header.grainSize() * Sectors.SIZE)
                 .detail("compressed", header.compressed());
 
         // Every descriptor the image carries is read: the one the first header points to and,
@@ -188,7 +184,7 @@ final class VmdkInspector implements FormatInspector {
         } finally {
             reportParents(parents, result);
         }
-        result.virtualSize(capacity * SECTOR).matched();
+        result.virtualSize(capacity * Sectors.SIZE).matched();
     }
 
     /**
@@ -240,18 +236,18 @@ final class VmdkInspector implements FormatInspector {
                 .order(ByteOrder.LITTLE_ENDIAN);
         boolean valid = Bounds.u32(footer, MARKER_SIZE) == 0
                 && Bounds.u32(footer, MARKER_TYPE) == MARKER_FOOTER
-                && footer.getInt(SECTOR) == VmdkSparseHeader.MAGIC
-                && footer.getLong(2 * SECTOR + MARKER_VAL) == 0
-                && Bounds.u32(footer, 2 * SECTOR + MARKER_SIZE) == 0
-                && Bounds.u32(footer, 2 * SECTOR + MARKER_TYPE) == MARKER_END_OF_STREAM;
+                && footer.getInt(Sectors.SIZE) == VmdkSparseHeader.MAGIC
+                && footer.getLong(2 * Sectors.SIZE + MARKER_VAL) == 0
+                && Bounds.u32(footer, 2 * Sectors.SIZE + MARKER_SIZE) == 0
+                && Bounds.u32(footer, 2 * Sectors.SIZE + MARKER_TYPE) == MARKER_END_OF_STREAM;
         if (!valid) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, footerStart,
                     "streamOptimized header defers to a footer, but no valid footer marker, header copy and "
                             + "end-of-stream marker end the image");
         }
-        VmdkSparseHeader header = VmdkSparseHeader.parse(footer.slice(SECTOR, SECTOR));
+        VmdkSparseHeader header = VmdkSparseHeader.parse(footer.slice(Sectors.SIZE, Sectors.SIZE));
         if (header.gdOffset() == VmdkSparseHeader.GD_AT_END) {
-            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, footerStart + SECTOR,
+            throw new InspectionFailure(FindingCode.MALFORMED_HEADER, footerStart + Sectors.SIZE,
                     "the footer's header copy also defers its grain directory to the footer");
         }
         return header;
@@ -282,7 +278,7 @@ final class VmdkInspector implements FormatInspector {
         }
         long overHead = Bounds.requireRange(h.overHead(), 0, MAX_SECTORS, base + 64, bad, "overhead in sectors");
         // qemu vmdk_open_vmdk4: "File truncated" when the file ends before the first grain.
-        Bounds.requireWithin(0, overHead * SECTOR, size, FindingCode.TRUNCATED, "metadata before the first grain");
+        Bounds.requireWithin(0, overHead * Sectors.SIZE, size, FindingCode.TRUNCATED, "metadata before the first grain");
         return capacity;
     }
 
@@ -292,13 +288,13 @@ final class VmdkInspector implements FormatInspector {
         }
         long sector = Bounds.requireRange(offsetSectors, 1, MAX_SECTORS, fieldOffset, FindingCode.MALFORMED_HEADER,
                 what + " offset in sectors");
-        Bounds.requireWithin(sector * SECTOR, entries * 4, size, FindingCode.TRUNCATED, what);
+        Bounds.requireWithin(sector * Sectors.SIZE, entries * 4, size, FindingCode.TRUNCATED, what);
     }
 
     /** The descriptor region a sparse header points to; an empty text when it declares none. */
     private static DescriptorText descriptorText(ImageBytes image, VmdkSparseHeader h, long base, long size) {
         byte[] region = descriptorRegion(image, h, base, size);
-        return region == null ? DescriptorText.NONE : new DescriptorText(h.descriptorOffset() * SECTOR, region);
+        return region == null ? DescriptorText.NONE : new DescriptorText(h.descriptorOffset() * Sectors.SIZE, region);
     }
 
     private static byte[] descriptorRegion(ImageBytes image, VmdkSparseHeader h, long base, long size) {
@@ -307,10 +303,10 @@ final class VmdkInspector implements FormatInspector {
         }
         long sector = Bounds.requireRange(h.descriptorOffset(), 1, MAX_SECTORS, base + 28,
                 FindingCode.MALFORMED_HEADER, "descriptor offset in sectors");
-        long sectors = Bounds.requireRange(h.descriptorSize(), 1, VmdkDescriptorParser.MAX_DESCRIPTOR_BYTES / SECTOR,
+        long sectors = Bounds.requireRange(h.descriptorSize(), 1, VmdkDescriptorParser.MAX_DESCRIPTOR_BYTES / Sectors.SIZE,
                 base + 36, FindingCode.VMDK_MALFORMED_DESCRIPTOR, "embedded descriptor size in sectors");
-        long offset = sector * SECTOR;
-        int length = (int) (sectors * SECTOR);
+        long offset = sector * Sectors.SIZE;
+        int length = (int) (sectors * Sectors.SIZE);
         Bounds.requireWithin(offset, length, size, FindingCode.TRUNCATED, "embedded descriptor");
         ByteBuffer bytes = image.readExactly(offset, length, "embedded descriptor");
         byte[] region = new byte[length];
@@ -346,7 +342,7 @@ final class VmdkInspector implements FormatInspector {
     private static void inspectDescriptorInsideSparse(ImageBytes image, VmdkSparseHeader h, long size,
             InspectionBuilder result) {
         byte[] region = descriptorRegion(image, h, 0, size);
-        long base = h.descriptorOffset() * SECTOR;
+        long base = h.descriptorOffset() * Sectors.SIZE;
         boolean terminated = false;
         for (byte b : region) {
             terminated |= b == 0;
@@ -511,12 +507,12 @@ final class VmdkInspector implements FormatInspector {
                     + " entries maps " + mapped + " sectors, fewer than the disk's " + sectors);
         }
         if (entries > 0) {
-            Bounds.requireRange(Bounds.u32(h, COWD_GD_OFFSET), COWD_HEADER_BYTES / SECTOR, MAX_SECTORS, COWD_GD_OFFSET,
+            Bounds.requireRange(Bounds.u32(h, COWD_GD_OFFSET), COWD_HEADER_BYTES / Sectors.SIZE, MAX_SECTORS, COWD_GD_OFFSET,
                     bad, "COWD grain directory offset in sectors (after the header)");
         }
         requireTable(Bounds.u32(h, COWD_GD_OFFSET), entries, COWD_GD_OFFSET, size, "COWD grain directory");
         result.variant(VMFS_SPARSE).detail("version", Bounds.u32(h, COWD_VERSION))
-                .detail("grain_size", grain * SECTOR);
+                .detail("grain_size", grain * Sectors.SIZE);
         Map<String, Long> parents = new LinkedHashMap<>();
         try {
             collectCowdParent(h, parents);
@@ -525,7 +521,7 @@ final class VmdkInspector implements FormatInspector {
         } finally {
             reportParents(parents, result);
         }
-        result.virtualSize(sectors * SECTOR).matched();
+        result.virtualSize(sectors * Sectors.SIZE).matched();
     }
 
     /**
@@ -610,7 +606,7 @@ final class VmdkInspector implements FormatInspector {
         }
         Bounds.requireRange(sectors, 0, MAX_SECTORS, base, FindingCode.VMDK_MALFORMED_DESCRIPTOR,
                 "total extent size in sectors");
-        result.detail("extents", descriptor.extents().size()).virtualSize(sectors * SECTOR);
+        result.detail("extents", descriptor.extents().size()).virtualSize(sectors * Sectors.SIZE);
         reportAllExtents(descriptor, base, result);
     }
 

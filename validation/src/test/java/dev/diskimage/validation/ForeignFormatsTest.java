@@ -3,8 +3,6 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -108,7 +106,7 @@ class ForeignFormatsTest {
     void streamsAreRefusedTheSameWay() throws IOException {
         for (Map.Entry<String, Path> sample : samples.entrySet()) {
             ValidationReport fromStream;
-            try (InputStream in = validator.inspecting(Files.newInputStream(sample.getValue()), sample.getKey(), null)) {
+            try (InputStream in = validator.inspecting(Files.newInputStream(sample.getValue()), sample.getKey())) {
                 fromStream = ((InspectingInputStream) in).drainAndReport();
             }
             assertThat(fromStream.detectedFormat()).as(sample.getKey()).isEmpty();

@@ -3,8 +3,6 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

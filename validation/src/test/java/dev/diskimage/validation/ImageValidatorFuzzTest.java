@@ -2,8 +2,6 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -36,7 +34,7 @@ class ImageValidatorFuzzTest {
                 new FileImageBytes(new OneBytePerReadChannel(image), image.length, ImagePolicy.DEFAULT_READ_BUDGET),
                 Optional.empty());
         ValidationReport fromStream;
-        try (InspectingInputStream in = validator.inspecting(chunked(image, chunk), "fuzz", null)) {
+        try (InspectingInputStream in = validator.inspecting(chunked(image, chunk), "fuzz")) {
             fromStream = in.drainAndReport();
         }
 

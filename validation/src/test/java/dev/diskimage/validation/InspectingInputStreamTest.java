@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.FindingCode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -53,7 +52,7 @@ class InspectingInputStreamTest {
 
     @Test
     void neverCountsMoreBytesThanTheStreamHeld() throws IOException {
-        ValidationReport report = validator.inspecting(new java.io.ByteArrayInputStream(new byte[5]), "tiny", null)
+        ValidationReport report = validator.inspecting(new java.io.ByteArrayInputStream(new byte[5]), "tiny")
                 .drainAndReport();
 
         assertThat(report.bytesRead()).isEqualTo(5);
@@ -125,7 +124,7 @@ class InspectingInputStreamTest {
     @Test
     void reportIsUnavailableBeforeTheEnd() throws IOException {
         byte[] image = ToyInspector.image(10_000, 100);
-        try (InspectingInputStream in = validator.inspecting(new ByteArrayInputStream(image), "toy", null)) {
+        try (InspectingInputStream in = validator.inspecting(new ByteArrayInputStream(image), "toy")) {
             in.read(new byte[10]);
             assertThat(in.isComplete()).isFalse();
             org.assertj.core.api.Assertions.assertThatThrownBy(in::report).isInstanceOf(IllegalStateException.class);

@@ -56,7 +56,7 @@ final class InspectorHarness {
                 throw new IllegalStateException("no seed " + resource);
             }
             Inspection result = inspect(inspector, in.readAllBytes());
-            return result.findings().stream().anyMatch(dev.diskimage.core.Finding::rejects)
+            return result.findings().stream().anyMatch(Finding::rejects)
                     ? MatchLevel.MAGIC_ONLY : result.level();
         }
     }

@@ -37,7 +37,7 @@ class IsoInspectorFuzzTest {
             assertThat(inspection.variant()).contains("udf");
         } else {
             assertThat(inspection.findings()).anySatisfy(finding ->
-                    assertThat(finding.code()).isEqualTo(dev.diskimage.core.FindingCode.UDF_MALFORMED));
+                    assertThat(finding.code()).isEqualTo(FindingCode.UDF_MALFORMED));
         }
     }
 

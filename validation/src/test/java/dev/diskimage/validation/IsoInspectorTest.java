@@ -3,9 +3,6 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
-import dev.diskimage.core.Severity;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -357,7 +354,7 @@ class IsoInspectorTest {
     void udfCrcIsCrcItuT() {
         // CRC-16 with polynomial 0x1021 and initial value 0 of "123456789" (the usual check value).
         ByteBuffer check = ByteBuffer.wrap("123456789".getBytes(StandardCharsets.US_ASCII));
-        assertThat(UdfVolume.crc16(check, 0, 9)).isEqualTo(0x31C3);
+        assertThat(Checksums.crc16Itu(check, 0, 9)).isEqualTo(0x31C3);
     }
 
     /**
@@ -437,7 +434,7 @@ class IsoInspectorTest {
     /** Recomputes the descriptor CRC and the tag checksum, as a writer would. */
     private static void sealAnchor(byte[] image, int offset) {
         ByteBuffer anchor = ByteBuffer.wrap(image, offset, 512).slice().order(ByteOrder.LITTLE_ENDIAN);
-        anchor.putShort(8, (short) UdfVolume.crc16(anchor, 16, 496));
+        anchor.putShort(8, (short) Checksums.crc16Itu(anchor, 16, 496));
         anchor.put(4, (byte) UdfVolume.tagChecksum(anchor));
     }
 

@@ -2,7 +2,6 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.diskimage.core.Finding;
 
 /**
  * Feeds arbitrary bytes to {@link PartitionTableInspector}: it must never throw, never claim a

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,14 +89,15 @@ class TruncatedMagicTest {
         Path cut = Files.write(dir.resolve(format + "-" + length), Arrays.copyOf(whole, (int) length));
         ImageValidator validator = ImageValidator.of(ImagePolicy.defaults());
         try {
-            for (DiskFormat declared : new DiskFormat[] {null, DiskFormat.RAW}) {
-                ValidationReport report = validator.validate(cut, declared);
-                assertThat(report.accepted() && report.detectedFormat().equals(java.util.Optional.of(DiskFormat.RAW)))
+            for (Optional<DiskFormat> declared : List.of(Optional.<DiskFormat>empty(), Optional.of(DiskFormat.RAW))) {
+                ValidationReport report = declared.isPresent() ? validator.validate(cut, declared.get())
+                        : validator.validate(cut);
+                assertThat(report.accepted() && report.detectedFormat().equals(Optional.of(DiskFormat.RAW)))
                         .as("%s cut to %d bytes, declared %s: %s %s %s", format, length, declared, report.verdict(),
                                 report.detectedFormat(), report.findings())
                         .isFalse();
                 assertThat(report.detectedFormat()).as("%s cut to %d bytes", format, length)
-                        .isNotEqualTo(java.util.Optional.of(DiskFormat.RAW));
+                        .isNotEqualTo(Optional.of(DiskFormat.RAW));
             }
         } finally {
             Files.delete(cut);

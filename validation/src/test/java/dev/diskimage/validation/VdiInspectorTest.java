@@ -4,8 +4,6 @@ import static dev.diskimage.validation.InspectorHarness.inspect;
 import static dev.diskimage.validation.InspectorHarness.qemuImg;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

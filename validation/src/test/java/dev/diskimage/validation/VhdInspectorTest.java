@@ -3,9 +3,6 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
-import dev.diskimage.core.Severity;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -561,13 +558,13 @@ class VhdInspectorTest {
     static void sealFooter(byte[] image, int offset) {
         ByteBuffer footer = ByteBuffer.wrap(image, offset, 512).slice();
         footer.putInt(64, 0);
-        footer.putInt(64, (int) VhdInspector.checksum(footer, 64));
+        footer.putInt(64, (int) Checksums.onesComplementByteSum(footer, footer.limit(), 64));
     }
 
     static void sealDynamicHeader(byte[] image) {
         ByteBuffer header = ByteBuffer.wrap(image, 512, 1024).slice();
         header.putInt(36, 0);
-        header.putInt(36, (int) VhdInspector.checksum(header, 36));
+        header.putInt(36, (int) Checksums.onesComplementByteSum(header, header.limit(), 36));
     }
 
     private static void assertRejected(Inspection inspection, FindingCode code) {

@@ -38,7 +38,7 @@ class VhdxInspectorFuzzTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({
         "s-log-not-empty.bin, VHDX_LOG_NOT_EMPTY", "s-same-sequence.bin, MALFORMED_HEADER"})
-    void headerSeedsAreRejectedForTheirReason(String seedName, dev.diskimage.core.FindingCode code)
+    void headerSeedsAreRejectedForTheirReason(String seedName, FindingCode code)
             throws java.io.IOException {
         byte[] seed;
         try (var in = getClass().getResourceAsStream("VhdxInspectorFuzzTestInputs/inspectsScatteredLayout/" + seedName)) {

@@ -2,9 +2,6 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
-import dev.diskimage.core.Severity;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -435,7 +432,7 @@ class VhdxInspectorTest {
     /** Recomputes the CRC-32C of the structure at {@code offset}, as a writer would. */
     static void seal(byte[] image, int offset, int length) {
         ByteBuffer structure = ByteBuffer.wrap(image, offset, length).slice().order(ByteOrder.LITTLE_ENDIAN);
-        structure.putInt(4, (int) VhdxInspector.crc32c(structure, 4));
+        structure.putInt(4, (int) Checksums.crc32c(structure, structure.limit(), 4));
     }
 
     static int metadataTable(byte[] image) {
@@ -443,7 +440,7 @@ class VhdxInspectorTest {
         int count = buffer.getInt(RT + 8);
         for (int i = 0; i < count; i++) {
             int entry = RT + 16 + i * 32;
-            if (VhdxInspector.guid(buffer, entry).equals(VhdxInspector.METADATA_REGION)) {
+            if (Guids.mixedEndian(buffer, entry).equals(VhdxInspector.METADATA_REGION)) {
                 return (int) buffer.getLong(entry + 16);
             }
         }
@@ -456,7 +453,7 @@ class VhdxInspectorTest {
         int count = buffer.getShort(table + 10);
         for (int i = 0; i < count; i++) {
             int entry = table + 32 + i * 32;
-            if (VhdxInspector.guid(buffer, entry).equals(id)) {
+            if (Guids.mixedEndian(buffer, entry).equals(id)) {
                 return table + buffer.getInt(entry + 16);
             }
         }

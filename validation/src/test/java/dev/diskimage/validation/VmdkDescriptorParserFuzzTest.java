@@ -2,7 +2,6 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.diskimage.core.FindingCode;
 
 /** Fuzzes the descriptor parser alone: it either parses or fails with a malformed-descriptor finding. */
 class VmdkDescriptorParserFuzzTest {

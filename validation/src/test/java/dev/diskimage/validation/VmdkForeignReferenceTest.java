@@ -5,8 +5,6 @@ import static dev.diskimage.validation.InspectorHarness.qemuImg;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diskimage.core.DiskFormat;
-import dev.diskimage.core.Finding;
-import dev.diskimage.core.FindingCode;
 import dev.diskimage.core.UntrustedText;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

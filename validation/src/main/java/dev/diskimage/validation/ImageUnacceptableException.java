@@ -1,5 +1,6 @@
-package dev.diskimage.core;
+package dev.diskimage.validation;
 
+import dev.diskimage.core.ImageException;
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package dev.diskimage.core;
+package dev.diskimage.validation;
 
 /**
  * Stable codes for everything the validator can say about an image. The names are part of the

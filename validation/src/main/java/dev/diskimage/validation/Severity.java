@@ -1,4 +1,4 @@
-package dev.diskimage.core;
+package dev.diskimage.validation;
 
 /** How much a finding weighs: a rejection, or a remark that does not change the verdict. */
 public enum Severity {
