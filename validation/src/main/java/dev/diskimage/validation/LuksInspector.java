@@ -2,7 +2,6 @@ package dev.diskimage.validation;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.StrictJson;
 import java.nio.ByteBuffer;
@@ -64,8 +63,6 @@ final class LuksInspector implements FormatInspector {
     private static final int JSON_CHUNK = 4096;
     private static final String DYNAMIC = "dynamic";
 
-    /** Strict JSON: a duplicated key would let cryptsetup and this parser read different metadata. */
-    private static final ObjectReader JSON = StrictJson.tree();
 
     @Override
     public DiskFormat format() {
@@ -211,7 +208,10 @@ final class LuksInspector implements FormatInspector {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(new String(text, 0, length, StandardCharsets.UTF_8));
+            // Strict JSON: a duplicated key would let cryptsetup and this parser read different
+            // metadata. Asked for here, not held in a field: most images are not LUKS2, and a
+            // JSON reader costs hundreds of classes to load.
+            root = StrictJson.tree().readTree(new String(text, 0, length, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw malformed(LUKS2_BINARY_LENGTH, "LUKS2 JSON metadata cannot be parsed: " + StrictJson.describe(e));
         }
