@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the project and runs the benchmarks; figures go to docs/benchmarks.md by hand.
-# Usage: bench/run.sh [count] [startup-runs]   (default 1000 images, 20 startup runs)
+# Usage: [BENCH_REFERENCE=<commit>] bench/run.sh [count] [startup-runs]   (default 1000 images, 20 startup runs)
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/ensure-tools.sh
@@ -11,7 +11,18 @@ classpath="bench/target/classes:$(cat bench/target/classpath.txt)"
 java -cp "$classpath" dev.diskimage.bench.ImageCheckVsQemuInfo bin/image-check "$work" "${1:-1000}"
 echo
 # Startup of one call through the installed distribution: unpack the tar.gz as a user would.
+# BENCH_REFERENCE=<commit> also builds that commit in a temporary worktree and times its
+# bin/image-check in the same rounds (the code as it was, launched as it was).
 install=$(mktemp -d)
 tar -xzf cli/target/diskimage-*.tar.gz -C "$install"
-java -cp "$classpath" dev.diskimage.bench.LauncherStartup "$install"/diskimage-* "$work/startup" "${2:-20}"
+reference=
+if [ -n "$BENCH_REFERENCE" ]; then
+    git worktree add -q --detach "$install/reference" "$BENCH_REFERENCE"
+    (cd "$install/reference" && mvn -B -q -DskipTests package)
+    reference="$install/reference/bin/image-check"
+fi
+java -cp "$classpath" dev.diskimage.bench.LauncherStartup "$install"/diskimage-*/ "$work/startup" "${2:-20}" $reference
+if [ -n "$reference" ]; then
+    git worktree remove --force "$install/reference"
+fi
 rm -rf "$install"

@@ -19,7 +19,10 @@ import java.util.stream.Stream;
  * the same file are the baselines. Variants run interleaved, round after round, so that load from
  * elsewhere on the machine spreads over all of them alike; medians are reported.
  *
- * <p>Usage: {@code LauncherStartup <distribution home> <work dir> [runs]}.
+ * <p>Usage: {@code LauncherStartup <distribution home> <work dir> [runs [reference launcher]]}. A
+ * reference launcher is the {@code bin/image-check} of an older build of this repository
+ * ({@code BENCH_REFERENCE=<commit> bench/run.sh} builds one), timed in the same rounds: the code
+ * as it was, launched as it was.
  */
 public final class LauncherStartup {
     private LauncherStartup() {
@@ -28,7 +31,7 @@ public final class LauncherStartup {
     /** Creates the sample, warms every variant once, times {@code runs} rounds and prints the table. */
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: LauncherStartup <distribution home> <work dir> [runs]");
+            System.err.println("usage: LauncherStartup <distribution home> <work dir> [runs [reference launcher]]");
             System.exit(2);
         }
         Path home = Path.of(args[0]).toAbsolutePath();
@@ -55,6 +58,9 @@ public final class LauncherStartup {
                 "-XX:SharedArchiveFile=" + archive + " -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
                         + " -Xss256k -Xms8m -Xmx256m"));
         variants.put("launcher default (CDS + C1 + SerialGC)", new Variant(List.of(launcher, image.toString()), cache));
+        if (args.length > 3) {
+            variants.put("reference build (older commit)", new Variant(List.of(args[3], image.toString()), Map.of()));
+        }
 
         Map<String, List<Double>> times = new LinkedHashMap<>();
         variants.keySet().forEach(name -> times.put(name, new ArrayList<>()));
