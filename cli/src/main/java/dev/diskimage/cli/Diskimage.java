@@ -27,7 +27,12 @@ public final class Diskimage implements Callable<Integer> {
     private Diskimage() {
     }
 
-    /** Runs the command and exits the JVM with its exit code. */
+    /**
+     * Runs the command and exits the JVM with its exit code.
+     *
+     * @param args the command line after {@code diskimage}: a subcommand such as {@code check}
+     *     with its options and operands, or {@code --help} / {@code --version}
+     */
     public static void main(String[] args) {
         System.exit(run(args, System.in, CommandLines.stdout(), CommandLines.stderr()));
     }

@@ -97,7 +97,12 @@ public final class ImageCheck implements Callable<Integer> {
         this.stdin = stdin;
     }
 
-    /** Runs the command and exits the JVM with its exit code. */
+    /**
+     * Runs the command and exits the JVM with its exit code.
+     *
+     * @param args the command line after {@code image-check}: options, then the FILEs to check
+     *     ({@code -} for standard input)
+     */
     public static void main(String[] args) {
         System.exit(run(args, System.in, CommandLines.stdout(), CommandLines.stderr()));
     }

@@ -23,7 +23,11 @@ public enum CacheMode {
         this.qemuName = qemuName;
     }
 
-    /** The name qemu expects on its command line, e.g. {@code writeback}. */
+    /**
+     * The name qemu expects on its command line, e.g. {@code writeback}.
+     *
+     * @return the lower-case mode name for {@code -t} or {@code -T}
+     */
     public String qemuName() {
         return qemuName;
     }

@@ -41,12 +41,20 @@ public enum DiskFormat {
         this.glanceName = glanceName;
     }
 
-    /** The name to pass to {@code qemu-img -f/-O}; an ISO is read by qemu as {@code raw}. */
+    /**
+     * The name to pass to {@code qemu-img -f/-O}; an ISO is read by qemu as {@code raw}.
+     *
+     * @return the qemu driver name, e.g. {@code vpc}, {@code parallels}, {@code raw}
+     */
     public String qemuName() {
         return qemuName;
     }
 
-    /** The name Glance and Cinder use for this format ({@code vhd}, {@code ploop}, {@code iso}). */
+    /**
+     * The name Glance and Cinder use for this format ({@code vhd}, {@code ploop}, {@code iso}).
+     *
+     * @return the Glance disk format name, lower case
+     */
     public String glanceName() {
         return glanceName;
     }
@@ -55,6 +63,9 @@ public enum DiskFormat {
      * Parses a format name in either the qemu or the Glance dialect, case-insensitively.
      * {@code raw} maps to {@link #RAW}, never to {@link #ISO}.
      *
+     * @param name a Glance name ({@code vhd}, {@code ploop}, {@code iso} ...) or a qemu name
+     *     ({@code vpc}, {@code parallels} ...); surrounding white space is ignored
+     * @return the format with that Glance name, else the one with that qemu name
      * @throws IllegalArgumentException if the name is not a known format
      */
     public static DiskFormat fromName(String name) {
@@ -79,6 +90,8 @@ public enum DiskFormat {
     /**
      * Every name {@link #fromName} accepts, for messages and help texts: Glance names, with the
      * qemu name in parentheses where it differs ({@code vhd (vpc)}).
+     *
+     * @return the names, comma-separated, in declaration order
      */
     public static String knownNames() {
         StringBuilder names = new StringBuilder();
@@ -98,6 +111,8 @@ public enum DiskFormat {
      * Parses the {@code format} field qemu-img reports. qemu reports ISOs as {@code raw}, so
      * this never returns {@link #ISO}.
      *
+     * @param qemuName the format name as qemu-img reports it (either dialect is accepted)
+     * @return the format, {@link #RAW} for {@code raw} and {@code iso}
      * @throws IllegalArgumentException if qemu-img reports a format this project does not know
      */
     public static DiskFormat fromQemuName(String qemuName) {
@@ -105,7 +120,12 @@ public enum DiskFormat {
         return format == ISO ? RAW : format;
     }
 
-    /** Whether qemu-img reads this format and {@code other} with the same driver. */
+    /**
+     * Whether qemu-img reads this format and {@code other} with the same driver.
+     *
+     * @param other the format to compare with; not null
+     * @return true if both have the same {@link #qemuName()}, as {@link #ISO} and {@link #RAW} do
+     */
     public boolean sameQemuDriverAs(DiskFormat other) {
         return qemuName.equals(other.qemuName);
     }

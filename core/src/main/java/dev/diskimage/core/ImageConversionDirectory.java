@@ -56,6 +56,9 @@ public record ImageConversionDirectory(Path path, String backendName) {
     /**
      * Validates and normalises the components.
      *
+     * @param path        the conversion directory; a relative path is made absolute against the
+     *                    working directory
+     * @param backendName the backend whose temporary files this instance creates
      * @throws NullPointerException     if a component is null
      * @throws IllegalArgumentException if the backend name is empty or too long
      */
@@ -65,12 +68,22 @@ public record ImageConversionDirectory(Path path, String backendName) {
         BackendFileNames.encode(backendName);
     }
 
-    /** The JVM's temporary directory ({@code java.io.tmpdir}) for the default backend. */
+    /**
+     * The JVM's temporary directory ({@code java.io.tmpdir}) for the default backend.
+     *
+     * @return the directory for backend {@link #DEFAULT_BACKEND}
+     */
     public static ImageConversionDirectory systemDefault() {
         return of(Path.of(System.getProperty("java.io.tmpdir")));
     }
 
-    /** {@code directory} for the default backend. */
+    /**
+     * {@code directory} for the default backend.
+     *
+     * @param directory the conversion directory; made absolute, and created on first use
+     * @return the directory for backend {@link #DEFAULT_BACKEND}
+     * @throws NullPointerException if {@code directory} is null
+     */
     public static ImageConversionDirectory of(Path directory) {
         return new ImageConversionDirectory(directory, DEFAULT_BACKEND);
     }
@@ -78,6 +91,9 @@ public record ImageConversionDirectory(Path path, String backendName) {
     /**
      * The same directory, creating temporary files on behalf of {@code name}.
      *
+     * @param name the backend name; not empty, at most 96 characters once percent-encoded
+     * @return a directory with the same path and backend {@code name}
+     * @throws NullPointerException if the name is null
      * @throws IllegalArgumentException if the name is empty or too long
      */
     public ImageConversionDirectory forBackend(String name) {
@@ -87,6 +103,9 @@ public record ImageConversionDirectory(Path path, String backendName) {
     /**
      * Creates an empty temporary file with no caller prefix or suffix.
      *
+     * @return the handle of the new file, named {@code diskimage.<backend>.<random>}; closing it
+     *     deletes the file
+     * @throws ImageIoException if the directory or the file cannot be created
      * @see #temporaryFile(String, String)
      */
     public TemporaryFile temporaryFile() {
@@ -100,6 +119,7 @@ public record ImageConversionDirectory(Path path, String backendName) {
      * @param prefix put before the random part, e.g. {@code "image_download_" + imageId + "_"};
      *               empty for none
      * @param suffix put after the random part, e.g. {@code ".qcow2"}; empty for none
+     * @return the handle of the new file; its {@link TemporaryFile#path()} is absolute
      * @throws NullPointerException     if prefix or suffix is null
      * @throws IllegalArgumentException if prefix or suffix contain a path separator or NUL
      * @throws ImageIoException         if the directory or the file cannot be created
@@ -124,6 +144,7 @@ public record ImageConversionDirectory(Path path, String backendName) {
      * {@code diskimage.<backend>.<random>}; closing the handle deletes it with all its content,
      * never following links.
      *
+     * @return the handle of the new directory; its {@link TemporaryDirectory#path()} is absolute
      * @throws ImageIoException if the conversion directory or the directory cannot be created
      */
     public TemporaryDirectory temporaryDirectory() {
@@ -176,7 +197,11 @@ public record ImageConversionDirectory(Path path, String backendName) {
         return List.copyOf(removed);
     }
 
-    /** Removes this instance's backend's leftovers; see {@link #cleanupTemporaryFiles(String)}. */
+    /**
+     * Removes this instance's backend's leftovers; see {@link #cleanupTemporaryFiles(String)}.
+     *
+     * @return the entries that were removed, in the order they were found
+     */
     public List<Path> cleanupTemporaryFiles() {
         return cleanupTemporaryFiles(backendName);
     }

@@ -7,12 +7,21 @@ package dev.diskimage.core;
 public class ImageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates an error with a message that names the image and the reason. */
+    /**
+     * Creates an error with a message that names the image and the reason.
+     *
+     * @param message the detail message, naming the image and the reason
+     */
     public ImageException(String message) {
         super(message);
     }
 
-    /** Creates an error with a message that names the image and the reason, and its cause. */
+    /**
+     * Creates an error with a message that names the image and the reason, and its cause.
+     *
+     * @param message the detail message, naming the image and the reason
+     * @param cause the error that led to this one; may be null
+     */
     public ImageException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -28,7 +28,12 @@ public class ImageIoException extends ImageException {
         this.path = path;
     }
 
-    /** The file or directory concerned. */
+    /**
+     * The file or directory concerned.
+     *
+     * @return the path as given to the constructor; null after deserialization (the path is
+     *     not serialized)
+     */
     public Path path() {
         return path;
     }

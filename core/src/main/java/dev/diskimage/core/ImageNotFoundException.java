@@ -4,12 +4,22 @@ package dev.diskimage.core;
 public class ImageNotFoundException extends ImageException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates the error with a message naming the image that is missing. */
+    /**
+     * Creates the error with a message naming the image that is missing.
+     *
+     * @param message the detail message, naming the missing image id or path
+     */
     public ImageNotFoundException(String message) {
         super(message);
     }
 
-    /** Creates the error with a message naming the image that is missing, and its cause. */
+    /**
+     * Creates the error with a message naming the image that is missing, and its cause.
+     *
+     * @param message the detail message, naming the missing image id or path
+     * @param cause the error that showed the image is missing, e.g. a
+     *     {@link java.nio.file.NoSuchFileException}; may be null
+     */
     public ImageNotFoundException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -10,8 +10,11 @@ import java.util.Objects;
 public class ImageTooBigException extends ImageException {
     private static final long serialVersionUID = 1L;
 
+    /** The image that is too big, as named in the message. */
     private final String image;
+    /** The image's virtual size in bytes. */
     private final long virtualSize;
+    /** The largest virtual size accepted, in bytes. */
     private final long limit;
 
     /**
@@ -34,17 +37,29 @@ public class ImageTooBigException extends ImageException {
         this.limit = limit;
     }
 
-    /** The image that is too big. */
+    /**
+     * The image that is too big.
+     *
+     * @return the image as named by the caller, e.g. its id
+     */
     public String image() {
         return image;
     }
 
-    /** Its virtual size in bytes. */
+    /**
+     * Its virtual size in bytes.
+     *
+     * @return the image's virtual (guest-visible) size in bytes
+     */
     public long virtualSize() {
         return virtualSize;
     }
 
-    /** The largest virtual size accepted, in bytes (a volume's size: whole GiB). */
+    /**
+     * The largest virtual size accepted, in bytes (a volume's size: whole GiB).
+     *
+     * @return the limit in bytes
+     */
     public long limit() {
         return limit;
     }

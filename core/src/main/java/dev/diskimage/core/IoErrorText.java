@@ -14,7 +14,14 @@ public final class IoErrorText {
     private IoErrorText() {
     }
 
-    /** A short lower-case reason for {@code error}, without the file name. */
+    /**
+     * A short lower-case reason for {@code error}, without the file name.
+     *
+     * @param error the failed operation's exception; not null
+     * @return a fixed phrase for a missing file, a denied permission or a non-directory path
+     *     component; otherwise the file system's reason or the exception message, sanitized
+     *     and cut to 300 characters, or {@code "input/output error"} when there is no message
+     */
     public static String describe(IOException error) {
         if (error instanceof NoSuchFileException) {
             return "no such file";

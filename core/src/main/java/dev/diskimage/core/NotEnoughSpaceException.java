@@ -11,10 +11,13 @@ import java.util.Objects;
 public class NotEnoughSpaceException extends ImageException {
     private static final long serialVersionUID = 1L;
 
+    /** The image that does not fit, as named in the message. */
     private final String image;
     private final transient Path path;
     private final transient Path mountPoint;
+    /** Bytes needed; {@link Long#MAX_VALUE} when the need overflowed. */
     private final long needed;
+    /** Bytes available to this process. */
     private final long available;
 
     /**
@@ -39,27 +42,47 @@ public class NotEnoughSpaceException extends ImageException {
         this.available = available;
     }
 
-    /** The image that does not fit. */
+    /**
+     * The image that does not fit.
+     *
+     * @return the image as named by the caller, e.g. its id
+     */
     public String image() {
         return image;
     }
 
-    /** The destination that was checked. */
+    /**
+     * The destination that was checked.
+     *
+     * @return the destination path; null after deserialization (paths are not serialized)
+     */
     public Path path() {
         return path;
     }
 
-    /** Where the file system holding {@link #path()} is mounted. */
+    /**
+     * Where the file system holding {@link #path()} is mounted.
+     *
+     * @return the mount point; null after deserialization (paths are not serialized)
+     */
     public Path mountPoint() {
         return mountPoint;
     }
 
-    /** Bytes needed; {@link Long#MAX_VALUE} when the need exceeded what a long can count. */
+    /**
+     * Bytes needed; {@link Long#MAX_VALUE} when the need exceeded what a long can count.
+     *
+     * @return the bytes the image needs at the destination
+     */
     public long needed() {
         return needed;
     }
 
-    /** Bytes available to this process on that file system. */
+    /**
+     * Bytes available to this process on that file system.
+     *
+     * @return the usable bytes on the file system when it was checked
+     */
     public long available() {
         return available;
     }

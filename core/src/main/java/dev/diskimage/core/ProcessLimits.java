@@ -18,6 +18,10 @@ public record ProcessLimits(long cpuSeconds, long addressSpaceBytes) {
     static final String PRLIMIT = "prlimit";
 
     /**
+     * Checks that both limits are positive.
+     *
+     * @param cpuSeconds CPU time in seconds after which the kernel sends SIGXCPU, at least 1
+     * @param addressSpaceBytes maximum virtual address space in bytes, at least 1
      * @throws IllegalArgumentException if a limit is not positive
      */
     public ProcessLimits {

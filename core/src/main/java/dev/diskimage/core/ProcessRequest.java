@@ -46,48 +46,86 @@ public final class ProcessRequest {
      * Starts a request for {@code command}: the program (a name looked up on the PATH, or a path)
      * followed by its arguments, each passed to the program exactly as given.
      *
+     * @param command the program and its arguments; copied
+     * @return a builder with the default timeout and output caps, no limits, no stdin, no
+     *     listener and no extra environment
+     * @throws NullPointerException if the command is null
      * @throws IllegalArgumentException if the command is empty or contains a null
      */
     public static Builder builder(List<String> command) {
         return new Builder(command);
     }
 
-    /** The program and its arguments, without any {@code prlimit} prefix. */
+    /**
+     * The program and its arguments, without any {@code prlimit} prefix.
+     *
+     * @return the command as given to {@link #builder(List)}; unmodifiable
+     */
     public List<String> command() {
         return command;
     }
 
-    /** How long the program may run before it is killed. */
+    /**
+     * How long the program may run before it is killed.
+     *
+     * @return the timeout, {@link #DEFAULT_TIMEOUT} unless set
+     */
     public Duration timeout() {
         return timeout;
     }
 
-    /** The resource limits to apply, if any. */
+    /**
+     * The resource limits to apply, if any.
+     *
+     * @return the limits {@code prlimit} applies, or empty to run the program without it
+     */
     public Optional<ProcessLimits> limits() {
         return Optional.ofNullable(limits);
     }
 
-    /** The bytes to feed to the program's stdin (a copy), if any; otherwise stdin is closed. */
+    /**
+     * The bytes to feed to the program's stdin (a copy), if any; otherwise stdin is closed.
+     *
+     * @return a fresh copy of the stdin bytes, or empty if none were set
+     */
     public Optional<byte[]> stdin() {
         return Optional.ofNullable(stdin).map(byte[]::clone);
     }
 
-    /** The listener that sees each stdout line (split on {@code \r} and {@code \n}), if any. */
+    /**
+     * The listener that sees each stdout line (split on {@code \r} and {@code \n}), if any.
+     *
+     * @return the listener, or empty if none was set
+     */
     public Optional<Consumer<String>> stdoutLineListener() {
         return Optional.ofNullable(stdoutLineListener);
     }
 
-    /** The most stdout bytes kept. */
+    /**
+     * The most stdout bytes kept.
+     *
+     * @return the cap in bytes on the captured start of stdout, {@link #DEFAULT_MAX_STDOUT}
+     *     unless set
+     */
     public int maxStdout() {
         return maxStdout;
     }
 
-    /** The most stderr bytes kept (the tail). */
+    /**
+     * The most stderr bytes kept (the tail).
+     *
+     * @return the cap in bytes on the captured end of stderr, {@link #DEFAULT_MAX_STDERR}
+     *     unless set
+     */
     public int maxStderr() {
         return maxStderr;
     }
 
-    /** Variables added to (or replacing those of) the inherited environment. */
+    /**
+     * Variables added to (or replacing those of) the inherited environment.
+     *
+     * @return the variables by name; unmodifiable, empty if none were set
+     */
     public Map<String, String> environment() {
         return environment;
     }
@@ -114,7 +152,13 @@ public final class ProcessRequest {
             this.command = List.copyOf(command);
         }
 
-        /** Sets how long the program may run; must be positive. */
+        /**
+         * Sets how long the program may run; must be positive.
+         *
+         * @param timeout the wall-clock time after which the program is killed
+         * @return this builder
+         * @throws IllegalArgumentException if the timeout is zero or negative
+         */
         public Builder timeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout must be positive: " + timeout);
@@ -123,13 +167,25 @@ public final class ProcessRequest {
             return this;
         }
 
-        /** Runs the program under {@code prlimit} with these limits; without this call, none apply. */
+        /**
+         * Runs the program under {@code prlimit} with these limits; without this call, none apply.
+         *
+         * @param limits the CPU and address-space limits; not null
+         * @return this builder
+         * @throws NullPointerException if {@code limits} is null
+         */
         public Builder limits(ProcessLimits limits) {
             this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 
-        /** Feeds these bytes to stdin (copied), then closes it; without this call stdin is closed at once. */
+        /**
+         * Feeds these bytes to stdin (copied), then closes it; without this call stdin is closed at once.
+         *
+         * @param stdin the bytes to write to the program's standard input; not null
+         * @return this builder
+         * @throws NullPointerException if {@code stdin} is null
+         */
         public Builder stdin(byte[] stdin) {
             this.stdin = Objects.requireNonNull(stdin, "stdin").clone();
             return this;
@@ -139,13 +195,24 @@ public final class ProcessRequest {
          * Calls {@code listener} with each stdout line as it arrives; lines end at {@code \r} or
          * {@code \n}, so progress that rewrites one terminal line is seen update by update.
          * Empty lines are skipped. The listener runs on the output pump thread.
+         *
+         * @param listener receives each non-empty line, decoded as UTF-8, without its line end
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
          */
         public Builder onStdoutLine(Consumer<String> listener) {
             this.stdoutLineListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
-        /** Keeps at most {@code bytes} of stdout (from the start). */
+        /**
+         * Keeps at most {@code bytes} of stdout (from the start).
+         *
+         * @param bytes the cap in bytes, not negative; 0 keeps nothing (a listener still sees
+         *     every line)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is negative
+         */
         public Builder maxStdout(int bytes) {
             if (bytes < 0) {
                 throw new IllegalArgumentException("maxStdout must not be negative: " + bytes);
@@ -154,7 +221,13 @@ public final class ProcessRequest {
             return this;
         }
 
-        /** Keeps at most the last {@code bytes} of stderr. */
+        /**
+         * Keeps at most the last {@code bytes} of stderr.
+         *
+         * @param bytes the cap in bytes, not negative; 0 keeps nothing
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is negative
+         */
         public Builder maxStderr(int bytes) {
             if (bytes < 0) {
                 throw new IllegalArgumentException("maxStderr must not be negative: " + bytes);
@@ -163,13 +236,24 @@ public final class ProcessRequest {
             return this;
         }
 
-        /** Sets one environment variable for the program. */
+        /**
+         * Sets one environment variable for the program.
+         *
+         * @param name the variable's name; not null
+         * @param value its value; not null
+         * @return this builder
+         * @throws NullPointerException if the name or the value is null
+         */
         public Builder environment(String name, String value) {
             environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
-        /** Builds the request. */
+        /**
+         * Builds the request.
+         *
+         * @return an immutable request with the options set so far
+         */
         public ProcessRequest build() {
             return new ProcessRequest(this);
         }

@@ -47,7 +47,11 @@ public final class ProcessRunner {
     private ProcessRunner() {
     }
 
-    /** The shared runner. */
+    /**
+     * The shared runner.
+     *
+     * @return the one stateless instance, safe to share between threads
+     */
     public static ProcessRunner create() {
         return DEFAULT;
     }
@@ -55,6 +59,7 @@ public final class ProcessRunner {
     /**
      * Runs the program and waits for it to exit or to be killed by the timeout.
      *
+     * @param request the command, its timeout, limits, stdin, output caps and extra environment
      * @return the exit code and output; a non-zero exit or a timeout is reported, not thrown
      * @throws ImageException if the program could not be started (not found, not executable)
      */

@@ -72,6 +72,8 @@ public final class QemuImg {
     /**
      * The {@code qemu-img} found on the PATH.
      *
+     * @return a {@code qemu-img} running the first executable regular file named {@code qemu-img}
+     *     in the PATH directories, with the default timeouts and {@link #DEFAULT_INFO_LIMITS}
      * @throws ProgramUnavailableException if no executable {@code qemu-img} is on the PATH
      */
     public static QemuImg system() {
@@ -90,7 +92,14 @@ public final class QemuImg {
         throw new ProgramUnavailableException(PROGRAM + " is not on the PATH; install qemu-utils");
     }
 
-    /** A {@code qemu-img} at a configured location. Nothing runs until a verb is called. */
+    /**
+     * A {@code qemu-img} at a configured location. Nothing runs until a verb is called.
+     *
+     * @param binary the {@code qemu-img} executable; not null, and not checked until a verb runs
+     * @return a {@code qemu-img} running {@code binary} with the default timeouts and
+     *     {@link #DEFAULT_INFO_LIMITS}
+     * @throws NullPointerException if {@code binary} is null
+     */
     public static QemuImg at(Path binary) {
         return new QemuImg(Objects.requireNonNull(binary, "binary"), DEFAULT_TIMEOUT, DEFAULT_INFO_TIMEOUT,
                 Optional.of(DEFAULT_INFO_LIMITS), null);
@@ -99,6 +108,10 @@ public final class QemuImg {
     /**
      * A copy using {@code timeout} for the data-moving verbs.
      *
+     * @param timeout how long each run of {@code create}, {@code convert}, {@code resize},
+     *     {@code check}, {@code commit} and {@code rebase} may take before it is killed; positive
+     * @return a copy with that timeout, otherwise configured like this instance and sharing its
+     *     cached version
      * @throws IllegalArgumentException if the timeout is not positive
      */
     public QemuImg withTimeout(Duration timeout) {
@@ -109,13 +122,24 @@ public final class QemuImg {
      * A copy using {@code timeout} for {@code info}, {@code measure} and {@code --version}. The
      * copy reads the version afresh (under the new timeout) if it was not read yet.
      *
+     * @param timeout how long each run of {@code info}, {@code measure} and {@code --version} may
+     *     take before it is killed; positive
+     * @return a copy with that info timeout, otherwise configured like this instance
      * @throws IllegalArgumentException if the timeout is not positive
      */
     public QemuImg withInfoTimeout(Duration timeout) {
         return new QemuImg(binary, this.timeout, positive(timeout), infoLimits, null);
     }
 
-    /** A copy running {@code info} under {@code limits} instead of {@link #DEFAULT_INFO_LIMITS}. */
+    /**
+     * A copy running {@code info} under {@code limits} instead of {@link #DEFAULT_INFO_LIMITS}.
+     *
+     * @param limits the CPU and address-space limits {@code prlimit} applies to each
+     *     {@code info} run; not null
+     * @return a copy with those limits, otherwise configured like this instance and sharing its
+     *     cached version
+     * @throws NullPointerException if {@code limits} is null
+     */
     public QemuImg withInfoLimits(ProcessLimits limits) {
         return new QemuImg(binary, timeout, infoTimeout, Optional.of(Objects.requireNonNull(limits, "limits")),
                 version);
@@ -125,17 +149,30 @@ public final class QemuImg {
      * A copy running {@code info} without process limits. Only for images this process made
      * itself: the limits are what stop a crafted image from making qemu-img spin or allocate
      * without bound.
+     *
+     * @return a copy whose {@code info} runs without {@code prlimit}, otherwise configured like
+     *     this instance and sharing its cached version
      */
     public QemuImg withoutInfoLimits() {
         return new QemuImg(binary, timeout, infoTimeout, Optional.empty(), version);
     }
 
-    /** The program this instance runs. */
+    /**
+     * The program this instance runs.
+     *
+     * @return the {@code qemu-img} executable, as given to {@link #at(Path)} or found by
+     *     {@link #system()}
+     */
     public Path binary() {
         return binary;
     }
 
-    /** The limits {@code info} runs under, if any. */
+    /**
+     * The limits {@code info} runs under, if any.
+     *
+     * @return the limits, {@link #DEFAULT_INFO_LIMITS} unless configured otherwise; empty after
+     *     {@link #withoutInfoLimits()}
+     */
     public Optional<ProcessLimits> infoLimits() {
         return infoLimits;
     }
@@ -144,6 +181,7 @@ public final class QemuImg {
      * The version of this qemu-img, read once from {@code qemu-img --version} and cached (a
      * failed read is not cached: the next call asks again).
      *
+     * @return the version named by the first {@code qemu-img version X.Y[.Z]} line of the output
      * @throws QemuImgException if {@code --version} fails
      * @throws ImageException if its output names no version
      */
@@ -159,7 +197,10 @@ public final class QemuImg {
     /**
      * Checks that this qemu-img is at least {@code minimum} (Cinder's {@code check_qemu_img_version}).
      *
+     * @param minimum the oldest version accepted
      * @throws QemuImgVersionException naming both versions if it is older
+     * @throws QemuImgException if {@code --version} fails
+     * @throws ImageException if its output names no version
      */
     public void requireVersion(QemuImgVersion minimum) {
         QemuImgVersion found = version();
@@ -173,6 +214,10 @@ public final class QemuImg {
      * The format is always named so qemu never probes; {@code -U} (qemu 2.10+) lets it read an
      * image another process holds open. Backing files are not opened.
      *
+     * @param image the image file; a relative path starting with {@code -} or containing
+     *     {@code :} is passed with a {@code ./} prefix, so qemu reads it as a plain file
+     * @param format the format qemu must read the image as, passed as {@code -f} in its qemu name
+     * @return what qemu-img reports about the image alone (no {@link QemuImgInfo#backingImage()})
      * @throws QemuImgException if qemu-img fails or times out
      * @throws QemuImgInfoParseException if its answer is malformed or too large
      */
@@ -186,6 +231,11 @@ public final class QemuImg {
      * policy that allows backing files. The chain is linked through
      * {@link QemuImgInfo#backingImage()}.
      *
+     * @param image the top image file of the chain, passed as in {@link #info(Path, DiskFormat)}
+     * @param format the format of the top image, passed as {@code -f}; the backing files are read
+     *     in the formats the images record
+     * @return the top image's info, its backing images nested through
+     *     {@link QemuImgInfo#backingImage()}
      * @throws QemuImgException if qemu-img fails or times out
      * @throws QemuImgInfoParseException if its answer is malformed or too large
      */
@@ -239,6 +289,7 @@ public final class QemuImg {
      * the validator first and reach this call only through the validation module's
      * {@code ValidatedImage}.
      *
+     * @param request the image to create: target path, format, size or backing file, options
      * @throws QemuImgException if qemu-img fails, or the flake persists
      */
     public void create(QemuImgCreateRequest request) {
@@ -268,6 +319,8 @@ public final class QemuImg {
      * ({@link QemuImgConvertException#partialTarget()}); it is not a usable image and the caller
      * must delete it (the validated conversion flow does).
      *
+     * @param request what to convert: source and target with their formats, options, and an
+     *     optional progress listener that receives percentages from 0 to 100
      * @throws QemuImgConvertException if qemu-img fails or times out, naming the target and
      *     whether a partial file remains there
      */
@@ -293,6 +346,9 @@ public final class QemuImg {
      * the validator first and reach this call only through the validation module's
      * {@code ValidatedImage}.
      *
+     * @param image the image file to resize in place
+     * @param format the image's format, passed as {@code -f}
+     * @param newSize the new virtual size in bytes; not negative
      * @param allowShrink pass {@code --shrink}; without it qemu refuses to lose data
      * @throws IllegalArgumentException if {@code newSize} is negative
      * @throws QemuImgException if qemu-img fails
@@ -313,6 +369,10 @@ public final class QemuImg {
     /**
      * {@code qemu-img measure}: space needed to convert {@code source} to {@code targetFormat}.
      *
+     * @param source the image file to measure
+     * @param sourceFormat the source's format, passed as {@code -f}
+     * @param targetFormat the format of the conversion's target, passed as {@code -O}
+     * @return the bytes the target would need, as allocated now and fully allocated
      * @throws QemuImgException if qemu-img fails
      * @throws QemuImgInfoParseException if its answer is malformed
      */
@@ -323,6 +383,9 @@ public final class QemuImg {
     /**
      * {@code qemu-img measure --size}: space a new image of {@code virtualSize} bytes needs.
      *
+     * @param virtualSize the new image's virtual size in bytes
+     * @param targetFormat the new image's format, passed as {@code -O}
+     * @return the bytes a new empty image needs ({@code required}) and needs fully allocated
      * @throws QemuImgException if qemu-img fails
      * @throws QemuImgInfoParseException if its answer is malformed
      */
@@ -347,6 +410,10 @@ public final class QemuImg {
      * {@code qemu-img check -f <format> --output=json <image>}, read-only. Exit codes 0, 2, 3 and
      * 63 are results, not failures.
      *
+     * @param image the image file to check
+     * @param format the image's format, passed as {@code -f}
+     * @return the outcome with the counts qemu-img reports; for exit code 63 (the format cannot
+     *     be checked) all counts are 0 and no JSON is read
      * @throws QemuImgException on any other exit code (1: the check could not complete) or a timeout
      * @throws QemuImgInfoParseException if the JSON answer is malformed
      */
@@ -379,6 +446,8 @@ public final class QemuImg {
      * the validator first and reach this call only through the validation module's
      * {@code ValidatedImage}.
      *
+     * @param image the overlay image whose data is written into its backing file
+     * @param format the overlay's format, passed as {@code -f}
      * @throws QemuImgException if qemu-img fails
      */
     public void commit(Path image, DiskFormat format) {
@@ -395,7 +464,11 @@ public final class QemuImg {
      * the validator first and reach this call only through the validation module's
      * {@code ValidatedImage}.
      *
+     * @param image the image whose backing file is replaced
+     * @param format the image's format, passed as {@code -f}
      * @param newBackingFile the new backing file as it should be written into the image
+     * @param backingFormat the new backing file's format, passed as {@code -F} and recorded in
+     *     the image
      * @param unsafe {@code -u}: only rewrite the header, without comparing data (the new backing
      *     file must have the same content as the old)
      * @throws QemuImgException if qemu-img fails
@@ -418,6 +491,8 @@ public final class QemuImg {
      * the validator first and reach this call only through the validation module's
      * {@code ValidatedImage}.
      *
+     * @param image the image to make independent of its backing chain
+     * @param format the image's format, passed as {@code -f}
      * @throws QemuImgException if qemu-img fails
      */
     public void removeBacking(Path image, DiskFormat format) {

@@ -35,13 +35,21 @@ public record QemuImgCheckResult(int exitCode, Outcome outcome, long corruptions
             this.exitCode = exitCode;
         }
 
-        /** The exit code meaning this outcome. */
+        /**
+         * The exit code meaning this outcome.
+         *
+         * @return the {@code qemu-img check} exit code: 0, 2, 3 or 63
+         */
         public int exitCode() {
             return exitCode;
         }
     }
 
-    /** Whether the check found neither corruption nor leaks. */
+    /**
+     * Whether the check found neither corruption nor leaks.
+     *
+     * @return true if the outcome is {@link Outcome#CLEAN}
+     */
     public boolean clean() {
         return outcome == Outcome.CLEAN;
     }

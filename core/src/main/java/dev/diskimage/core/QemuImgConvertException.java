@@ -18,6 +18,8 @@ public class QemuImgConvertException extends QemuImgException {
     /**
      * Creates the error from the failed run and the target it was writing.
      *
+     * @param result the {@code qemu-img convert} run that failed or timed out
+     * @param target the path the conversion was writing; not null
      * @param partialTargetExists whether a file exists at {@code target} after the failure
      */
     public QemuImgConvertException(ProcessResult result, Path target, boolean partialTargetExists) {
@@ -27,7 +29,11 @@ public class QemuImgConvertException extends QemuImgException {
         this.partialTarget = partialTargetExists ? target : null;
     }
 
-    /** The path the conversion was writing. */
+    /**
+     * The path the conversion was writing.
+     *
+     * @return the target path; null after deserialization (paths are not serialized)
+     */
     public Path target() {
         return target;
     }
@@ -35,6 +41,9 @@ public class QemuImgConvertException extends QemuImgException {
     /**
      * The partial file qemu-img left at the target path, if one exists. The caller must delete
      * it: it is not a usable image.
+     *
+     * @return the target path if a file existed there after the failure, otherwise empty (also
+     *     after deserialization)
      */
     public Optional<Path> partialTarget() {
         return Optional.ofNullable(partialTarget);

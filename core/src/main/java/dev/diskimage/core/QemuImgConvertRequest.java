@@ -41,12 +41,25 @@ public final class QemuImgConvertRequest {
         this.progress = Optional.ofNullable(b.progress);
     }
 
-    /** Starts a request converting {@code source} (in {@code sourceFormat}) to {@code target}. */
+    /**
+     * Starts a request converting {@code source} (in {@code sourceFormat}) to {@code target}.
+     *
+     * @param source the image file to read
+     * @param sourceFormat the source's format, passed as {@code -f} so qemu never probes it
+     * @param target the image file to write; qemu-img overwrites an existing file
+     * @param targetFormat the target's format, passed as {@code -O}
+     * @return a builder without options, compression, cache modes, objects or progress listener
+     * @throws NullPointerException if an argument is null
+     */
     public static Builder builder(Path source, DiskFormat sourceFormat, Path target, DiskFormat targetFormat) {
         return new Builder(source, sourceFormat, target, targetFormat);
     }
 
-    /** The listener for progress percentages (0 to 100), if any. */
+    /**
+     * The listener for progress percentages (0 to 100), if any.
+     *
+     * @return the listener, or empty when qemu-img runs without {@code -p}
+     */
     public Optional<DoubleConsumer> progress() {
         return progress;
     }
@@ -111,6 +124,11 @@ public final class QemuImgConvertRequest {
          * A target format option for {@code -o}, e.g. {@code compat=1.1}. Options reach the
          * command line in the order they were given; giving a key again replaces its value.
          *
+         * @param key the option name: a letter, then letters, digits, {@code _}, {@code .} or
+         *     {@code -}
+         * @param value the option value; commas are doubled on the command line; not null
+         * @return this builder
+         * @throws NullPointerException if {@code value} is null
          * @throws IllegalArgumentException if the key is not a plain option name
          */
         public Builder option(String key, String value) {
@@ -118,37 +136,73 @@ public final class QemuImgConvertRequest {
             return this;
         }
 
-        /** Compresses the target ({@code -c}; qcow2 and vmdk streamOptimized support it). */
+        /**
+         * Compresses the target ({@code -c}; qcow2 and vmdk streamOptimized support it).
+         *
+         * @param compress whether to pass {@code -c}; off unless set
+         * @return this builder
+         */
         public Builder compress(boolean compress) {
             this.compress = compress;
             return this;
         }
 
-        /** Target cache mode ({@code -t}), e.g. {@link CacheMode#NONE} after an O_DIRECT probe. */
+        /**
+         * Target cache mode ({@code -t}), e.g. {@link CacheMode#NONE} after an O_DIRECT probe.
+         *
+         * @param mode the cache mode for writing the target; without this call qemu's default
+         *     applies
+         * @return this builder
+         * @throws NullPointerException if {@code mode} is null
+         */
         public Builder cacheMode(CacheMode mode) {
             this.cacheMode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
-        /** Source cache mode ({@code -T}). */
+        /**
+         * Source cache mode ({@code -T}).
+         *
+         * @param mode the cache mode for reading the source; without this call qemu's default
+         *     applies
+         * @return this builder
+         * @throws NullPointerException if {@code mode} is null
+         */
         public Builder sourceCacheMode(CacheMode mode) {
             this.sourceCacheMode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
-        /** An {@code --object}, e.g. the secret for an encrypted target. */
+        /**
+         * An {@code --object}, e.g. the secret for an encrypted target.
+         *
+         * @param object the object to pass with {@code --object}; objects are passed in the order
+         *     added
+         * @return this builder
+         * @throws NullPointerException if {@code object} is null
+         */
         public Builder object(QemuObject object) {
             objects.add(Objects.requireNonNull(object, "object"));
             return this;
         }
 
-        /** Receives progress percentages (0 to 100) as qemu-img reports them with {@code -p}. */
+        /**
+         * Receives progress percentages (0 to 100) as qemu-img reports them with {@code -p}.
+         *
+         * @param listener called on the output pump thread with each percentage qemu-img prints
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
+         */
         public Builder progress(DoubleConsumer listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
-        /** Builds the request. */
+        /**
+         * Builds the request.
+         *
+         * @return an immutable request with the options set so far
+         */
         public QemuImgConvertRequest build() {
             return new QemuImgConvertRequest(this);
         }

@@ -34,7 +34,14 @@ public final class QemuImgCreateRequest {
         this.objects = List.copyOf(b.objects);
     }
 
-    /** Starts a request to create {@code target} in {@code format}. */
+    /**
+     * Starts a request to create {@code target} in {@code format}.
+     *
+     * @param target the image file to create; qemu-img overwrites an existing file
+     * @param format the new image's format, passed as {@code -f}
+     * @return a builder without size, backing file, options or objects
+     * @throws NullPointerException if {@code target} or {@code format} is null
+     */
     public static Builder builder(Path target, DiskFormat format) {
         return new Builder(target, format);
     }
@@ -73,7 +80,13 @@ public final class QemuImgCreateRequest {
             this.format = Objects.requireNonNull(format, "format");
         }
 
-        /** The virtual size in bytes; may be omitted when a backing file gives it. */
+        /**
+         * The virtual size in bytes; may be omitted when a backing file gives it.
+         *
+         * @param bytes the new image's virtual size in bytes; not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is negative
+         */
         public Builder size(long bytes) {
             if (bytes < 0) {
                 throw new IllegalArgumentException("size must not be negative: " + bytes);
@@ -82,7 +95,15 @@ public final class QemuImgCreateRequest {
             return this;
         }
 
-        /** A backing file (written into the image as given) and its format. */
+        /**
+         * A backing file (written into the image as given) and its format.
+         *
+         * @param file the backing file as it should be written into the image, passed as
+         *     {@code -b}; a relative name is resolved by qemu against the new image's directory
+         * @param format the backing file's format, passed as {@code -F} so qemu never probes it
+         * @return this builder
+         * @throws NullPointerException if {@code file} or {@code format} is null
+         */
         public Builder backingFile(String file, DiskFormat format) {
             this.backingFile = Objects.requireNonNull(file, "file");
             this.backingFormat = Objects.requireNonNull(format, "format");
@@ -94,6 +115,11 @@ public final class QemuImgCreateRequest {
          * {@code subformat=streamOptimized}. Options reach the command line in the order they
          * were given; giving a key again replaces its value.
          *
+         * @param key the option name: a letter, then letters, digits, {@code _}, {@code .} or
+         *     {@code -}
+         * @param value the option value; commas are doubled on the command line; not null
+         * @return this builder
+         * @throws NullPointerException if {@code value} is null
          * @throws IllegalArgumentException if the key is not a plain option name
          */
         public Builder option(String key, String value) {
@@ -101,7 +127,14 @@ public final class QemuImgCreateRequest {
             return this;
         }
 
-        /** An {@code --object}, e.g. the secret for {@code encrypt.key-secret}/{@code key-secret}. */
+        /**
+         * An {@code --object}, e.g. the secret for {@code encrypt.key-secret}/{@code key-secret}.
+         *
+         * @param object the object to pass with {@code --object}; objects are passed in the order
+         *     added
+         * @return this builder
+         * @throws NullPointerException if {@code object} is null
+         */
         public Builder object(QemuObject object) {
             objects.add(Objects.requireNonNull(object, "object"));
             return this;
@@ -110,6 +143,7 @@ public final class QemuImgCreateRequest {
         /**
          * Builds the request.
          *
+         * @return an immutable request with the options set so far
          * @throws IllegalStateException if neither a size nor a backing file is set
          */
         public QemuImgCreateRequest build() {

@@ -15,7 +15,11 @@ import java.util.OptionalLong;
  */
 public sealed interface QemuImgFormatSpecific {
 
-    /** The {@code type} qemu reports, e.g. {@code qcow2}. */
+    /**
+     * The {@code type} qemu reports, e.g. {@code qcow2}.
+     *
+     * @return the format-specific type name, as reported
+     */
     String type();
 
     /**
@@ -37,7 +41,22 @@ public sealed interface QemuImgFormatSpecific {
             OptionalLong refcountBits, Optional<Boolean> corrupt, Optional<Boolean> extendedL2,
             Optional<String> dataFile, Optional<Boolean> dataFileRaw, List<Qcow2Bitmap> bitmaps,
             Optional<Qcow2Encryption> encrypt, Map<String, QemuImgValue> unknown) implements QemuImgFormatSpecific {
-        /** Copies the collections. */
+        /**
+         * Copies the collections.
+         *
+         * @param compat {@code 0.10} (version 2) or {@code 1.1} (version 3)
+         * @param compressionType {@code zlib} or {@code zstd} (qemu 5.1+)
+         * @param lazyRefcounts whether lazy refcounts are enabled
+         * @param refcountBits width of a refcount entry
+         * @param corrupt whether the image is marked corrupt
+         * @param extendedL2 whether extended L2 entries (subclusters) are used
+         * @param dataFile the external data file, if any: a path outside the image
+         * @param dataFileRaw whether the external data file is raw-consistent
+         * @param bitmaps persistent dirty bitmaps
+         * @param encrypt the encryption layer, if the image is encrypted
+         * @param unknown fields this record does not model
+         * @throws NullPointerException if a collection, or an element, key or value in one, is null
+         */
         public Qcow2 {
             bitmaps = List.copyOf(bitmaps);
             unknown = ImmutableMap.copyOf(unknown);
@@ -57,7 +76,14 @@ public sealed interface QemuImgFormatSpecific {
      * @param flags flags such as {@code auto} or {@code in-use}
      */
     record Qcow2Bitmap(String name, long granularity, List<String> flags) {
-        /** Copies the flags. */
+        /**
+         * Copies the flags.
+         *
+         * @param name bitmap name
+         * @param granularity bytes per bit
+         * @param flags flags such as {@code auto} or {@code in-use}
+         * @throws NullPointerException if the list or an element of it is null
+         */
         public Qcow2Bitmap {
             flags = List.copyOf(flags);
         }
@@ -83,7 +109,16 @@ public sealed interface QemuImgFormatSpecific {
      */
     record Vmdk(String createType, long cid, long parentCid, List<VmdkExtent> extents,
             Map<String, QemuImgValue> unknown) implements QemuImgFormatSpecific {
-        /** Copies the collections. */
+        /**
+         * Copies the collections.
+         *
+         * @param createType the descriptor's createType, e.g. {@code monolithicSparse}
+         * @param cid content id (unsigned 32 bit)
+         * @param parentCid parent content id; {@code 0xffffffff} means no parent
+         * @param extents the extents qemu opened
+         * @param unknown fields this record does not model
+         * @throws NullPointerException if a collection, or an element, key or value in one, is null
+         */
         public Vmdk {
             extents = List.copyOf(extents);
             unknown = ImmutableMap.copyOf(unknown);
@@ -107,7 +142,17 @@ public sealed interface QemuImgFormatSpecific {
      */
     record VmdkExtent(String filename, String format, long virtualSize, OptionalLong clusterSize,
             Optional<Boolean> compressed, Map<String, QemuImgValue> unknown) {
-        /** Copies the unknown fields. */
+        /**
+         * Copies the unknown fields.
+         *
+         * @param filename the extent file; another path than the image means a foreign extent
+         * @param format extent format (empty in qemu 7.2 for sparse extents)
+         * @param virtualSize bytes the extent covers
+         * @param clusterSize grain size in bytes, for sparse extents
+         * @param compressed whether grains are compressed (streamOptimized)
+         * @param unknown fields this record does not model
+         * @throws NullPointerException if the map, or a key or value in it, is null
+         */
         public VmdkExtent {
             unknown = ImmutableMap.copyOf(unknown);
         }
@@ -130,7 +175,21 @@ public sealed interface QemuImgFormatSpecific {
     record Luks(String cipherAlg, String cipherMode, String ivgenAlg, Optional<String> ivgenHashAlg,
             String hashAlg, Optional<String> uuid, OptionalLong payloadOffset, OptionalLong masterKeyIters,
             List<LuksSlot> slots, Map<String, QemuImgValue> unknown) implements QemuImgFormatSpecific {
-        /** Copies the collections. */
+        /**
+         * Copies the collections.
+         *
+         * @param cipherAlg cipher and key size, e.g. {@code aes-256}
+         * @param cipherMode e.g. {@code xts}
+         * @param ivgenAlg IV generator, e.g. {@code plain64}
+         * @param ivgenHashAlg hash of the IV generator ({@code essiv}), if any
+         * @param hashAlg key derivation hash, e.g. {@code sha256}
+         * @param uuid the volume UUID
+         * @param payloadOffset byte offset of the encrypted payload
+         * @param masterKeyIters PBKDF2 iterations of the master key digest
+         * @param slots the key slots
+         * @param unknown fields this record does not model
+         * @throws NullPointerException if a collection, or an element, key or value in one, is null
+         */
         public Luks {
             slots = List.copyOf(slots);
             unknown = ImmutableMap.copyOf(unknown);
@@ -160,7 +219,13 @@ public sealed interface QemuImgFormatSpecific {
      * @param data the reported data (an empty {@link QemuImgValue.Fields} when there is none)
      */
     record Other(String type, QemuImgValue data) implements QemuImgFormatSpecific {
-        /** @throws NullPointerException if a component is null */
+        /**
+         * Checks that neither component is null.
+         *
+         * @param type the reported type
+         * @param data the reported data (an empty {@link QemuImgValue.Fields} when there is none)
+         * @throws NullPointerException if a component is null
+         */
         public Other {
             java.util.Objects.requireNonNull(type, "type");
             java.util.Objects.requireNonNull(data, "data");

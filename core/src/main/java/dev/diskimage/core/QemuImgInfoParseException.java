@@ -9,12 +9,21 @@ package dev.diskimage.core;
 public class QemuImgInfoParseException extends ImageException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates the error with a message naming the field and the problem. */
+    /**
+     * Creates the error with a message naming the field and the problem.
+     *
+     * @param message the detail message, naming the field by its JSON path and the problem
+     */
     public QemuImgInfoParseException(String message) {
         super(message);
     }
 
-    /** Creates the error with a message and the parser's cause. */
+    /**
+     * Creates the error with a message and the parser's cause.
+     *
+     * @param message the detail message, naming the field or the position and the problem
+     * @param cause the JSON parser's error; may be null
+     */
     public QemuImgInfoParseException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -20,7 +20,12 @@ public sealed interface QemuImgValue {
      * @param value the text as reported
      */
     record Text(String value) implements QemuImgValue {
-        /** @throws NullPointerException if the value is null */
+        /**
+         * Checks that the value is not null.
+         *
+         * @param value the text as reported
+         * @throws NullPointerException if the value is null
+         */
         public Text {
             Objects.requireNonNull(value, "value");
         }
@@ -32,7 +37,12 @@ public sealed interface QemuImgValue {
      * @param value the number as reported
      */
     record Num(BigDecimal value) implements QemuImgValue {
-        /** @throws NullPointerException if the value is null */
+        /**
+         * Checks that the value is not null.
+         *
+         * @param value the number as reported
+         * @throws NullPointerException if the value is null
+         */
         public Num {
             Objects.requireNonNull(value, "value");
         }
@@ -59,6 +69,7 @@ public sealed interface QemuImgValue {
         /**
          * Copies the elements.
          *
+         * @param items the elements in order
          * @throws NullPointerException if the list or an element is null
          */
         public Items {
@@ -75,6 +86,7 @@ public sealed interface QemuImgValue {
         /**
          * Copies the members, keeping their order.
          *
+         * @param fields the members in the order reported
          * @throws NullPointerException if the map, a key or a value is null
          */
         public Fields {

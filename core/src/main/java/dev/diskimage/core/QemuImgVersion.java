@@ -26,6 +26,11 @@ public record QemuImgVersion(int major, int minor, int micro) implements Compara
             .thenComparingInt(QemuImgVersion::micro);
 
     /**
+     * Checks that no part is negative.
+     *
+     * @param major major version, not negative
+     * @param minor minor version, not negative
+     * @param micro micro (patch) version, not negative
      * @throws IllegalArgumentException if a part is negative
      */
     public QemuImgVersion {
@@ -39,6 +44,8 @@ public record QemuImgVersion(int major, int minor, int micro) implements Compara
      * {@code qemu-img version X.Y[.Z]...}; anything after the number (a distribution suffix,
      * {@code (Debian ...)}, {@code -rc1}) is ignored.
      *
+     * @param output what {@code qemu-img --version} printed on stdout; null is treated as empty
+     * @return the version of the first such line, micro 0 when it has only two parts
      * @throws ImageException if no version line is found
      */
     public static QemuImgVersion parseVersionOutput(String output) {
@@ -53,6 +60,8 @@ public record QemuImgVersion(int major, int minor, int micro) implements Compara
     /**
      * Parses {@code X.Y} or {@code X.Y.Z}, for example a configured minimum version.
      *
+     * @param version the text, optionally with a leading {@code v} and surrounding white space
+     * @return the version, micro 0 when the text has only two parts
      * @throws IllegalArgumentException if the text is not such a version
      */
     public static QemuImgVersion of(String version) {
@@ -76,7 +85,12 @@ public record QemuImgVersion(int major, int minor, int micro) implements Compara
         return oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
     }
 
-    /** Whether this version is {@code minimum} or newer. */
+    /**
+     * Whether this version is {@code minimum} or newer.
+     *
+     * @param minimum the version to compare with; not null
+     * @return true if this version is equal to or newer than {@code minimum}
+     */
     public boolean isAtLeast(QemuImgVersion minimum) {
         return compareTo(minimum) >= 0;
     }

@@ -57,7 +57,11 @@ public final class StrictJson {
     private StrictJson() {
     }
 
-    /** A reader for JSON trees from documents whose schema is not ours; thread-safe and immutable. */
+    /**
+     * A reader for JSON trees from documents whose schema is not ours; thread-safe and immutable.
+     *
+     * @return a reader of the shared strict mapper, for {@code readTree}
+     */
     public static ObjectReader tree() {
         return Trees.MAPPER.reader();
     }
@@ -68,6 +72,9 @@ public final class StrictJson {
      * text-to-number or text-to-boolean coercions are all refused; a missing key leaves its
      * component {@code null} (or zero/false for primitives) so the record can apply its default.
      *
+     * @param <T> the record type
+     * @param document the JSON document's bytes, normally UTF-8
+     * @param type the record class to bind to
      * @return the bound value, or {@code null} for an empty document
      * @throws JsonProcessingException for malformed JSON ({@code JsonParseException}), an
      *     unknown key ({@code UnrecognizedPropertyException}) or a value that does not fit its
@@ -116,6 +123,11 @@ public final class StrictJson {
     /**
      * A one-line description of a parse error for a human: what is wrong and where (line and
      * column), without the parser's internal source description.
+     *
+     * @param error the error {@link #bind(byte[], Class)} or a {@link #tree()} reader threw
+     * @return the first line of the parser's message, sanitized and cut to 300 characters
+     *     ({@code "malformed JSON"} when there is none), followed by
+     *     {@code " at line L, column C"} when the location is known
      */
     public static String describe(JsonProcessingException error) {
         String what = error.getOriginalMessage();

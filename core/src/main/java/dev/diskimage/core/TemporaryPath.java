@@ -20,7 +20,11 @@ abstract class TemporaryPath implements AutoCloseable {
         this.kind = kind;
     }
 
-    /** The absolute path. */
+    /**
+     * The absolute path.
+     *
+     * @return the path of the file or directory; {@link #close()} deletes it
+     */
     public Path path() {
         return path;
     }

@@ -23,7 +23,13 @@ public final class UntrustedText {
     private UntrustedText() {
     }
 
-    /** {@link #sanitize(String, int)} capped at {@link #MAX_NAME_CHARS}. */
+    /**
+     * {@link #sanitize(String, int)} capped at {@link #MAX_NAME_CHARS}.
+     *
+     * @param text the untrusted text, e.g. a name read from an image; may be null
+     * @return the escaped text of at most {@link #MAX_NAME_CHARS} characters; {@code text}
+     *     itself when it needs no change; null for null
+     */
     public static String sanitize(String text) {
         return sanitize(text, MAX_NAME_CHARS);
     }
@@ -34,6 +40,10 @@ public final class UntrustedText {
      * when the result would be longer than {@code maxChars}, its end is replaced by a note of how
      * much was cut, so that the result never exceeds {@code maxChars}.
      *
+     * @param text the untrusted text; may be null
+     * @param maxChars the longest result, in characters; at least {@link #MIN_CAP}
+     * @return the escaped, possibly cut text; {@code text} itself when it needs no change; null
+     *     for null
      * @throws IllegalArgumentException if {@code maxChars} is below {@link #MIN_CAP}
      */
     public static String sanitize(String text, int maxChars) {

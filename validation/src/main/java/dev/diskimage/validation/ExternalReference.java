@@ -26,6 +26,17 @@ public record ExternalReference(Kind kind, FindingCode code, String target, long
         EXTENT
     }
 
+    /**
+     * Checks the components and sanitizes the target: control characters escaped and the length
+     * capped at {@link UntrustedText#MAX_NAME_CHARS}.
+     *
+     * @param kind   what sort of reference this is
+     * @param code   the finding code used if the policy refuses it
+     * @param target the path, file name or identifier as written in the image, with control
+     *               characters escaped and its length capped ({@link UntrustedText})
+     * @param offset where in the image the reference was found
+     * @throws NullPointerException if the kind, the code or the target is null
+     */
     public ExternalReference {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(code, "code");

@@ -26,7 +26,11 @@ public class ImageChangedException extends ImageException {
         this.image = image;
     }
 
-    /** The path that was validated. */
+    /**
+     * The path that was validated.
+     *
+     * @return the path; null after deserialization (the path is not serialized)
+     */
     public Path image() {
         return image;
     }

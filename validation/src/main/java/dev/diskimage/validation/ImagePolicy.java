@@ -55,27 +55,46 @@ public final class ImagePolicy {
      * The safe defaults: every known format, VMDK only as monolithicSparse or streamOptimized,
      * no backing files, at most 1 PiB virtual size (no minimum), no qemu-img cross-check, 1 MiB
      * read budget.
+     *
+     * @return the shared default policy
      */
     public static ImagePolicy defaults() {
         return DEFAULTS;
     }
 
-    /** A builder starting from {@link #defaults()}. */
+    /**
+     * A builder starting from {@link #defaults()}.
+     *
+     * @return a new builder holding the default values
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from this policy's values. */
+    /**
+     * A builder starting from this policy's values.
+     *
+     * @return a new builder holding this policy's values; this policy does not change
+     */
     public Builder toBuilder() {
         return new Builder(this);
     }
 
-    /** Formats an image may have; anything else is refused. */
+    /**
+     * Formats an image may have; anything else is refused.
+     *
+     * @return the allowed formats, unmodifiable; empty if every image is refused
+     */
     public Set<DiskFormat> allowedFormats() {
         return allowedFormats;
     }
 
-    /** VMDK createTypes allowed (Cinder's {@code vmdk_allowed_types}); each a {@link VmdkCreateType} name. */
+    /**
+     * VMDK createTypes allowed (Cinder's {@code vmdk_allowed_types}); each a {@link VmdkCreateType} name.
+     *
+     * @return the allowed descriptor names (case-sensitive, e.g. {@code monolithicSparse}),
+     *     unmodifiable; empty if every VMDK is refused
+     */
     public Set<String> vmdkAllowedTypes() {
         return vmdkAllowedTypes;
     }
@@ -83,12 +102,19 @@ public final class ImagePolicy {
     /**
      * Whether backing files and parent disks may be referenced; data files and foreign VMDK
      * extents are refused regardless.
+     *
+     * @return true if images may name a backing file or parent disk; false (the default) if
+     *     such images are refused
      */
     public boolean allowBackingFiles() {
         return allowBackingFiles;
     }
 
-    /** The largest guest-visible size accepted, in bytes. */
+    /**
+     * The largest guest-visible size accepted, in bytes.
+     *
+     * @return the ceiling in bytes, {@link #DEFAULT_MAX_VIRTUAL_SIZE} unless set
+     */
     public long maxVirtualSize() {
         return maxVirtualSize;
     }
@@ -96,6 +122,8 @@ public final class ImagePolicy {
     /**
      * The smallest guest-visible size accepted, in bytes; 0 accepts an empty file as a raw image
      * of size 0 (with a warning), as qemu does.
+     *
+     * @return the floor in bytes, 0 unless set
      */
     public long minVirtualSize() {
         return minVirtualSize;
@@ -104,6 +132,9 @@ public final class ImagePolicy {
     /**
      * Whether an accepted image is also read by {@code qemu-img info} (under process limits) and
      * its answer compared.
+     *
+     * @return true if the cross-check runs; false (the default) if only this project's own
+     *     inspection decides
      */
     public boolean qemuCrossCheck() {
         return qemuCrossCheck;
@@ -113,6 +144,8 @@ public final class ImagePolicy {
      * The most bytes inspection may read from one image. A dynamic VHD's whole block allocation
      * table is read, so VHDs above about 500 GiB with 2 MiB blocks need more than the 1 MiB
      * default (4 MB of table for the 2040 GiB maximum).
+     *
+     * @return the budget in bytes, {@link #DEFAULT_READ_BUDGET} unless set
      */
     public long readBudget() {
         return readBudget;
@@ -121,7 +154,9 @@ public final class ImagePolicy {
     /**
      * A copy that accepts only {@code formats}.
      *
-     * @throws NullPointerException when {@code formats} is null
+     * @param formats the formats to accept; an empty set refuses every image
+     * @return a copy of this policy with that format allowlist
+     * @throws NullPointerException when {@code formats} or one of its elements is null
      */
     public ImagePolicy withAllowedFormats(Set<DiskFormat> formats) {
         return toBuilder().allowedFormats(formats).build();
@@ -130,13 +165,23 @@ public final class ImagePolicy {
     /**
      * A copy with another VMDK createType allowlist.
      *
+     * @param types the createTypes to accept, as descriptors name them (case-sensitive, e.g.
+     *     {@code streamOptimized}); an empty set refuses every VMDK
+     * @return a copy of this policy with that VMDK allowlist
+     * @throws NullPointerException when {@code types} or one of its elements is null
      * @throws IllegalArgumentException when a type is not a {@link VmdkCreateType} name
      */
     public ImagePolicy withVmdkAllowedTypes(Set<String> types) {
         return toBuilder().vmdkAllowedTypes(types).build();
     }
 
-    /** A copy that allows (or refuses) backing files and parent disks. */
+    /**
+     * A copy that allows (or refuses) backing files and parent disks.
+     *
+     * @param allow true to accept images that name a backing file or parent disk, false to
+     *     refuse them
+     * @return a copy of this policy with that setting
+     */
     public ImagePolicy withAllowBackingFiles(boolean allow) {
         return toBuilder().allowBackingFiles(allow).build();
     }
@@ -144,6 +189,8 @@ public final class ImagePolicy {
     /**
      * A copy with another virtual size ceiling in bytes.
      *
+     * @param bytes the largest virtual size to accept, in bytes; not below the minimum
+     * @return a copy of this policy with that ceiling
      * @throws IllegalArgumentException when negative or below the minimum
      */
     public ImagePolicy withMaxVirtualSize(long bytes) {
@@ -153,13 +200,20 @@ public final class ImagePolicy {
     /**
      * A copy with another virtual size floor in bytes (1 refuses empty images).
      *
+     * @param bytes the smallest virtual size to accept, in bytes; 0 to the maximum
+     * @return a copy of this policy with that floor
      * @throws IllegalArgumentException when negative or above the maximum
      */
     public ImagePolicy withMinVirtualSize(long bytes) {
         return toBuilder().minVirtualSize(bytes).build();
     }
 
-    /** A copy that does (or does not) cross-check accepted images with {@code qemu-img info}. */
+    /**
+     * A copy that does (or does not) cross-check accepted images with {@code qemu-img info}.
+     *
+     * @param enabled true to run the cross-check on every image the inspection accepts
+     * @return a copy of this policy with that setting
+     */
     public ImagePolicy withQemuCrossCheck(boolean enabled) {
         return toBuilder().qemuCrossCheck(enabled).build();
     }
@@ -167,6 +221,8 @@ public final class ImagePolicy {
     /**
      * A copy with another per-image read budget in bytes.
      *
+     * @param bytes the most bytes inspection may read from one image; at least 4096
+     * @return a copy of this policy with that budget
      * @throws IllegalArgumentException when below the smallest block inspection reads
      */
     public ImagePolicy withReadBudget(long bytes) {
@@ -235,6 +291,8 @@ public final class ImagePolicy {
         /**
          * Formats an image may have; anything else is refused. An empty set refuses every image.
          *
+         * @param formats the formats to accept; copied
+         * @return this builder
          * @throws NullPointerException when {@code formats} or one of its elements is null
          */
         public Builder allowedFormats(Set<DiskFormat> formats) {
@@ -247,6 +305,9 @@ public final class ImagePolicy {
          * VMDK createTypes allowed; checked against {@link VmdkCreateType} by {@link #build()}.
          * An empty set refuses every VMDK.
          *
+         * @param types the createTypes to accept, as descriptors name them (case-sensitive);
+         *     copied
+         * @return this builder
          * @throws NullPointerException when {@code types} or one of its elements is null
          */
         public Builder vmdkAllowedTypes(Set<String> types) {
@@ -254,31 +315,56 @@ public final class ImagePolicy {
             return this;
         }
 
-        /** Whether backing files and parent disks may be referenced. */
+        /**
+         * Whether backing files and parent disks may be referenced.
+         *
+         * @param allow true to accept images that name a backing file or parent disk
+         * @return this builder
+         */
         public Builder allowBackingFiles(boolean allow) {
             allowBackingFiles = allow;
             return this;
         }
 
-        /** The largest guest-visible size accepted, in bytes. */
+        /**
+         * The largest guest-visible size accepted, in bytes.
+         *
+         * @param bytes the ceiling in bytes; {@link #build()} refuses a negative one
+         * @return this builder
+         */
         public Builder maxVirtualSize(long bytes) {
             maxVirtualSize = bytes;
             return this;
         }
 
-        /** The smallest guest-visible size accepted, in bytes (1 refuses empty images). */
+        /**
+         * The smallest guest-visible size accepted, in bytes (1 refuses empty images).
+         *
+         * @param bytes the floor in bytes; {@link #build()} refuses one outside 0 to the maximum
+         * @return this builder
+         */
         public Builder minVirtualSize(long bytes) {
             minVirtualSize = bytes;
             return this;
         }
 
-        /** Whether accepted images are cross-checked with {@code qemu-img info}. */
+        /**
+         * Whether accepted images are cross-checked with {@code qemu-img info}.
+         *
+         * @param enabled true to run the cross-check on every image the inspection accepts
+         * @return this builder
+         */
         public Builder qemuCrossCheck(boolean enabled) {
             qemuCrossCheck = enabled;
             return this;
         }
 
-        /** The most bytes inspection may read from one image. */
+        /**
+         * The most bytes inspection may read from one image.
+         *
+         * @param bytes the budget in bytes; {@link #build()} refuses one below 4096
+         * @return this builder
+         */
         public Builder readBudget(long bytes) {
             readBudget = bytes;
             return this;
@@ -287,6 +373,7 @@ public final class ImagePolicy {
         /**
          * The policy, once every value is checked.
          *
+         * @return an immutable policy with the values set so far
          * @throws IllegalArgumentException naming the policy-file key of the first bad value: a
          *         negative {@code max_virtual_size}, a {@code min_virtual_size} outside 0 to the
          *         maximum, a {@code read_budget} below the smallest block inspection reads, or a

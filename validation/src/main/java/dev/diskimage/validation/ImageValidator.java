@@ -53,18 +53,34 @@ public final class ImageValidator {
     /**
      * A validator applying {@code policy}. When the policy asks for a qemu-img cross-check, the
      * {@code qemu-img} on the PATH is used (looked up on first need).
+     *
+     * @param policy what to accept; not null
+     * @return a validator running every format inspector under {@code policy}
+     * @throws NullPointerException if {@code policy} is null
      */
     public static ImageValidator of(ImagePolicy policy) {
         return new ImageValidator(policy, Inspectors.all());
     }
 
-    /** A validator applying {@code policy} that cross-checks, when the policy asks, with {@code qemu}. */
+    /**
+     * A validator applying {@code policy} that cross-checks, when the policy asks, with {@code qemu}.
+     *
+     * @param policy what to accept; not null
+     * @param qemu the qemu-img to cross-check with, used only when
+     *     {@link ImagePolicy#qemuCrossCheck()} is on; not null
+     * @return a validator running every format inspector under {@code policy}
+     * @throws NullPointerException if {@code policy} or {@code qemu} is null
+     */
     public static ImageValidator of(ImagePolicy policy, QemuImg qemu) {
         Objects.requireNonNull(qemu, "qemu");
         return new ImageValidator(policy, Inspectors.all(), () -> qemu);
     }
 
-    /** The policy this validator applies. */
+    /**
+     * The policy this validator applies.
+     *
+     * @return the policy given to {@link #of(ImagePolicy)}
+     */
     public ImagePolicy policy() {
         return policy;
     }
@@ -73,6 +89,9 @@ public final class ImageValidator {
      * Validates {@code image} without a declared format: whatever it is must be acceptable.
      * Never throws for a bad image: every problem becomes a finding.
      *
+     * @param image the file to inspect; links are followed, and a missing, unreadable or
+     *     non-regular file is reported as a rejecting finding
+     * @return the verdict with every finding; its {@code image} is {@code image.toString()}
      * @throws dev.diskimage.core.ProgramUnavailableException only when the policy asks for a
      *         qemu-img cross-check and qemu-img (or prlimit) cannot be found or started: a set-up
      *         error, not a verdict on the image
@@ -85,6 +104,12 @@ public final class ImageValidator {
      * Validates {@code image}, which the caller declares to be {@code declared}. Never throws for a
      * bad image: every problem becomes a finding.
      *
+     * @param image the file to inspect; links are followed, and a missing, unreadable or
+     *     non-regular file is reported as a rejecting finding
+     * @param declared the format the caller claims the image has; a mismatch with what the bytes
+     *     are is a rejecting finding
+     * @return the verdict with every finding; its {@code image} is {@code image.toString()}
+     * @throws NullPointerException if {@code declared} is null
      * @throws dev.diskimage.core.ProgramUnavailableException only when the policy asks for a
      *         qemu-img cross-check and qemu-img (or prlimit) cannot be found or started: a set-up
      *         error, not a verdict on the image
@@ -137,6 +162,8 @@ public final class ImageValidator {
      * Like {@link #validate(Path, DiskFormat)}, but throws when the image is refused, and returns
      * the accepted image in the form that flows handing it to qemu-img require.
      *
+     * @param image the file to inspect; links are followed
+     * @param declared the format the caller claims the image has; not null
      * @return the accepted image (its report may carry warnings), with a snapshot of the file's
      *         identity for {@link ValidatedImage#requireUnchanged()}
      * @throws ImageUnacceptableException naming the image and every rejecting finding
@@ -152,6 +179,7 @@ public final class ImageValidator {
      * Like {@link #validate(Path)}, but throws when the image is refused: whatever the image is
      * must be acceptable.
      *
+     * @param image the file to inspect; links are followed
      * @return the accepted image, as {@link #check(Path, DiskFormat)}
      * @throws ImageUnacceptableException naming the image and every rejecting finding
      * @throws ImageChangedException      when the file was modified or replaced while it was
@@ -201,6 +229,8 @@ public final class ImageValidator {
      *
      * @param in   the image bytes; closed when the returned stream is closed
      * @param name how the report names the image (a URL, an image id)
+     * @return a stream passing {@code in}'s bytes through unchanged, whose
+     *     {@link InspectingInputStream#report()} is available once it reached the end
      */
     public InspectingInputStream inspecting(InputStream in, String name) {
         return new InspectingInputStream(in, this, name, Optional.empty());
@@ -213,6 +243,9 @@ public final class ImageValidator {
      * @param in       the image bytes; closed when the returned stream is closed
      * @param name     how the report names the image (a URL, an image id)
      * @param declared the format the image claims to be
+     * @return a stream passing {@code in}'s bytes through unchanged, whose
+     *     {@link InspectingInputStream#report()} is available once it reached the end
+     * @throws NullPointerException if {@code declared} is null
      */
     public InspectingInputStream inspecting(InputStream in, String name, DiskFormat declared) {
         return new InspectingInputStream(in, this, name, Optional.of(Objects.requireNonNull(declared, "declared")));

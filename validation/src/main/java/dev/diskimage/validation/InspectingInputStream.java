@@ -93,7 +93,11 @@ public final class InspectingInputStream extends FilterInputStream {
         throw new IOException("mark/reset not supported");
     }
 
-    /** Whether the stream has ended and {@link #report()} is available. */
+    /**
+     * Whether the stream has ended and {@link #report()} is available.
+     *
+     * @return true once a read has met the end of the underlying stream
+     */
     public boolean isComplete() {
         return report != null;
     }
@@ -101,6 +105,8 @@ public final class InspectingInputStream extends FilterInputStream {
     /**
      * The verdict on the image, available once the stream has been read to its end.
      *
+     * @return the report on every byte that passed, naming the image as given to
+     *     {@link ImageValidator#inspecting}
      * @throws IllegalStateException before end of stream
      */
     public ValidationReport report() {
@@ -113,6 +119,9 @@ public final class InspectingInputStream extends FilterInputStream {
     /**
      * Reads what is left of the stream (discarding it) and returns the verdict: for callers that
      * only want the verdict.
+     *
+     * @return the report, as {@link #report()}
+     * @throws IOException if reading the underlying stream fails
      */
     public ValidationReport drainAndReport() throws IOException {
         byte[] scratch = new byte[64 * 1024];

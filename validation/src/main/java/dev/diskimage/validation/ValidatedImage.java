@@ -45,32 +45,56 @@ public final class ValidatedImage {
                 .orElseThrow(() -> new IllegalArgumentException("an accepted report names its virtual size"));
     }
 
-    /** The path that was validated. */
+    /**
+     * The path that was validated.
+     *
+     * @return the path as given to {@link ImageValidator#check}
+     */
     public Path path() {
         return path;
     }
 
-    /** The format the bytes are, as the inspectors detected it (and the declared one, if any, agreed). */
+    /**
+     * The format the bytes are, as the inspectors detected it (and the declared one, if any, agreed).
+     *
+     * @return the detected format, to name with {@code -f} when qemu-img opens the image
+     */
     public DiskFormat format() {
         return format;
     }
 
-    /** The guest-visible size in bytes. */
+    /**
+     * The guest-visible size in bytes.
+     *
+     * @return the virtual size of the accepting report, in bytes (for a raw image, its file size)
+     */
     public long virtualSize() {
         return virtualSize;
     }
 
-    /** The validator's full report: variant, details, warnings, references the policy allowed. */
+    /**
+     * The validator's full report: variant, details, warnings, references the policy allowed.
+     *
+     * @return the accepting report
+     */
     public ValidationReport report() {
         return report;
     }
 
-    /** The file's size in bytes when it was validated. */
+    /**
+     * The file's size in bytes when it was validated.
+     *
+     * @return the file size in bytes on the host, not the virtual size
+     */
     public long size() {
         return identity.size();
     }
 
-    /** The file's last-modified time when it was validated. */
+    /**
+     * The file's last-modified time when it was validated.
+     *
+     * @return the modification time read before the file was opened
+     */
     public FileTime lastModified() {
         return identity.lastModified();
     }
@@ -78,6 +102,8 @@ public final class ValidatedImage {
     /**
      * The file system's identity of the file when it was validated (on Unix, device and inode),
      * or empty where the file system offers none.
+     *
+     * @return the {@link java.nio.file.attribute.BasicFileAttributes#fileKey() file key}, or empty
      */
     public Optional<Object> fileKey() {
         return identity.fileKey();

@@ -63,17 +63,30 @@ public enum VmdkCreateType {
         this.descriptorName = descriptorName;
     }
 
-    /** The name as a descriptor states it ({@code createType="monolithicSparse"}). */
+    /**
+     * The name as a descriptor states it ({@code createType="monolithicSparse"}).
+     *
+     * @return the case-sensitive descriptor name, e.g. {@code streamOptimized}
+     */
     public String descriptorName() {
         return descriptorName;
     }
 
-    /** Every known descriptor name, in the order of this enum. */
+    /**
+     * Every known descriptor name, in the order of this enum.
+     *
+     * @return the descriptor names, unmodifiable
+     */
     public static Set<String> descriptorNames() {
         return DESCRIPTOR_NAMES;
     }
 
-    /** The type a descriptor names by exactly {@code name} (case-sensitive), if it is a known one. */
+    /**
+     * The type a descriptor names by exactly {@code name} (case-sensitive), if it is a known one.
+     *
+     * @param name a createType as a descriptor or policy states it; may be null
+     * @return the type with exactly that descriptor name, or empty if there is none
+     */
     public static Optional<VmdkCreateType> fromDescriptorName(String name) {
         return Arrays.stream(values()).filter(type -> type.descriptorName.equals(name)).findFirst();
     }
