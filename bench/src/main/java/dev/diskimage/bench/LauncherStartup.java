@@ -25,6 +25,8 @@ import java.util.stream.Stream;
  * as it was, launched as it was.
  */
 public final class LauncherStartup {
+    private static final String REFERENCE = "reference build (older commit)";
+
     private LauncherStartup() {
     }
 
@@ -49,7 +51,7 @@ public final class LauncherStartup {
         Map<String, Variant> variants = new LinkedHashMap<>();
         variants.put("java -version (JVM floor)", new Variant(List.of("java", "-version"), Map.of()));
         variants.put("qemu-img info", new Variant(List.of("qemu-img", "info", image.toString()), Map.of()));
-        variants.put("before: SerialGC only", launcherWith(launcher, image, "-XX:+UseSerialGC"));
+        variants.put("this code, SerialGC only (old flags)", launcherWith(launcher, image, "-XX:+UseSerialGC"));
         variants.put("plain JVM, no options", launcherWith(launcher, image, ""));
         variants.put("C1 + SerialGC, no CDS", launcherWith(launcher, image, "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"));
         variants.put("CDS + SerialGC", launcherWith(launcher, image,
@@ -59,7 +61,7 @@ public final class LauncherStartup {
                         + " -Xss256k -Xms8m -Xmx256m"));
         variants.put("launcher default (CDS + C1 + SerialGC)", new Variant(List.of(launcher, image.toString()), cache));
         if (args.length > 3) {
-            variants.put("reference build (older commit)", new Variant(List.of(args[3], image.toString()), Map.of()));
+            variants.put(REFERENCE, new Variant(List.of(args[3], image.toString()), Map.of()));
         }
 
         Map<String, List<Double>> times = new LinkedHashMap<>();
@@ -73,8 +75,12 @@ public final class LauncherStartup {
             }
         }
 
-        double before = median(times.get("before: SerialGC only"));
-        System.out.printf(Locale.ROOT, "one image-check FILE call, %d runs each, median (min-max), ratio to 'before'%n", runs);
+        // The baseline: the older build as it was launched when there is one, else this code
+        // launched with the old launcher's only flag.
+        String baseline = times.containsKey(REFERENCE) ? REFERENCE : "this code, SerialGC only (old flags)";
+        double before = median(times.get(baseline));
+        System.out.printf(Locale.ROOT, "one image-check FILE call, %d runs each, median (min-max), ratio to '%s'%n", runs,
+                baseline);
         for (Map.Entry<String, List<Double>> entry : times.entrySet()) {
             List<Double> values = entry.getValue();
             System.out.printf(Locale.ROOT, "%-42s %6.3f s (%.3f-%.3f)  %5.2fx%n", entry.getKey(), median(values),
