@@ -201,6 +201,8 @@ class QemuImgTest {
         assertThat(QemuImg.pathArgument(Path.of("nbd:host:10809"))).isEqualTo("./nbd:host:10809");
         assertThat(QemuImg.pathArgument(Path.of("-f"))).isEqualTo("./-f");
         assertThat(QemuImg.pathArgument(Path.of("/abs/json:{}"))).isEqualTo("/abs/json:{}");
+        assertThat(QemuImg.pathArgument(Path.of(":leading-colon"))).isEqualTo("./:leading-colon");
+        assertThat(QemuImg.pathArgument(Path.of("plain.qcow2"))).isEqualTo("plain.qcow2");
     }
 
     @Test
@@ -614,6 +616,31 @@ class QemuImgTest {
         QemuImg broken = fake("echo 'qemu-img: d: Permission denied' >&2; exit 1");
         assertThatThrownBy(() -> broken.create(request)).isInstanceOf(QemuImgException.class)
                 .hasMessageContaining("Permission denied");
+    }
+
+    @Test
+    void createGivesUpWhenThePbkdfFlakePersists() throws IOException {
+        Path counter = dir.resolve("attempts");
+        QemuImg flaky = fake("echo x >> '" + counter + "'\n"
+                + "echo 'qemu-img: d: Unable to get accurate CPU usage' >&2; exit 1");
+
+        assertThatThrownBy(() -> flaky.create(QemuImgCreateRequest.builder(dir.resolve("d"), DiskFormat.LUKS).size(MIB)
+                        .build()))
+                .isInstanceOf(QemuImgException.class).hasMessageContaining("Unable to get accurate CPU usage");
+        assertThat(Files.readAllLines(counter)).hasSize(QemuImg.PBKDF_BENCHMARK_ATTEMPTS);
+    }
+
+    @Test
+    void infoLimitsDefaultToCindersAndCanBeReplacedOrDropped() {
+        QemuImg configured = QemuImg.at(Path.of("/opt/qemu-img"));
+
+        assertThat(configured.binary()).isEqualTo(Path.of("/opt/qemu-img"));
+        assertThat(configured.infoLimits()).contains(QemuImg.DEFAULT_INFO_LIMITS);
+        assertThat(configured.withInfoLimits(new ProcessLimits(2, 3)).infoLimits()).contains(new ProcessLimits(2, 3));
+        assertThat(configured.withoutInfoLimits().infoLimits()).isEmpty();
+        assertThatThrownBy(() -> configured.withTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> configured.withInfoTimeout(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
