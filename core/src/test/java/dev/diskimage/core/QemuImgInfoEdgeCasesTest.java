@@ -273,6 +273,15 @@ class QemuImgInfoEdgeCasesTest {
     }
 
     @Test
+    void linesWithAnEmptyLabelKeepTheirValueUnderAnEmptyKey() {
+        QemuImgInfo info = QemuImgInfo.fromHumanText(HUMAN + ": top\nFormat specific information:\n    : nested\n");
+
+        assertThat(info.unknown()).containsExactly(Map.entry("", new QemuImgValue.Text("top")));
+        assertThat(info.formatSpecific()).contains(new QemuImgFormatSpecific.Other("raw",
+                new QemuImgValue.Fields(Map.of("", new QemuImgValue.Text("nested")))));
+    }
+
+    @Test
     void humanSizesAreConvertedByUnitAndRoundedAndNegativeOrHugeCountsRefused() {
         assertThat(QemuImgInfo.fromHumanText(HUMAN + "disk size: 1.21 MiB\n").actualSize())
                 .hasValue(Math.round(1.21 * (1 << 20)));
