@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
@@ -78,7 +77,9 @@ public final class ProcessRunner {
         KillingWatchdog watchdog = new KillingWatchdog(request.timeout());
 
         DefaultExecutor executor = DefaultExecutor.builder().setExecuteStreamHandler(streams).get();
-        // null: every exit value is accepted; the caller reads and judges it.
+        // null: every exit value is accepted; the caller reads and judges it. (Without this a
+        // non-zero exit would arrive as an ExecuteException, whose handling below reads the
+        // same exit code: the line keeps that path for pumps that did not stop.)
         executor.setExitValues(null);
         executor.setWatchdog(watchdog);
 
@@ -87,14 +88,12 @@ public final class ProcessRunner {
         environment.putAll(request.environment());
 
         long start = System.nanoTime();
-        int exitCode;
         try {
-            exitCode = executor.execute(commandLine, environment);
+            executor.execute(commandLine, environment);
         } catch (ExecuteException e) {
             // With exit values disabled this only happens when the pumps could not be stopped
-            // (a grandchild kept the pipe open past the stop timeout). The exception's exit value
-            // is then Commons Exec's "invalid" marker; the process itself knows the real one.
-            exitCode = watchdog.exitValue().orElse(e.getExitValue());
+            // (a grandchild kept the pipe open past the stop timeout); the program itself has
+            // ended, and its exit code is read below like any other.
             LOG.debug("output pumps of {} did not stop cleanly", command.get(0), e);
         } catch (IOException e) {
             // Commons Exec reports a program that cannot be started (missing, not executable) here.
@@ -103,6 +102,9 @@ public final class ProcessRunner {
             stdout.close();
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - start);
+        // One source for the exit code whether or not the pumps stopped cleanly: the executor
+        // returns (or throws ExecuteException) only after the program has ended.
+        int exitCode = watchdog.exitValue();
         return new ProcessResult(command, exitCode, stdout.text(), stdout.truncated(), stderr.text(),
                 duration, watchdog.killedProcess());
     }
@@ -137,7 +139,12 @@ public final class ProcessRunner {
 
         @Override
         public String[] toStrings() {
-            return command.toArray(new String[0]);
+            // Built from the two accessors so that every view of the command line is the exact one.
+            String[] arguments = getArguments();
+            String[] all = new String[arguments.length + 1];
+            all[0] = getExecutable();
+            System.arraycopy(arguments, 0, all, 1, arguments.length);
+            return all;
         }
     }
 
@@ -172,10 +179,12 @@ public final class ProcessRunner {
                 return;
             }
             try {
+                // The outcome only decides the debug line: SIGKILL follows either way.
                 if (!process.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                     LOG.debug("{} ignored SIGTERM for {}; sending SIGKILL", process.pid(), KILL_GRACE);
                 }
             } catch (InterruptedException e) {
+                // Only Commons Exec's watchdog thread runs this, and nothing interrupts it.
                 Thread.currentThread().interrupt();
             } finally {
                 process.destroyForcibly();
@@ -183,9 +192,9 @@ public final class ProcessRunner {
             }
         }
 
-        /** The program's exit value, once it has ended. */
-        synchronized OptionalInt exitValue() {
-            return process != null && !process.isAlive() ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+        /** The exit value of the program, which has ended (it was started, and waited for). */
+        synchronized int exitValue() {
+            return process.exitValue();
         }
     }
 }

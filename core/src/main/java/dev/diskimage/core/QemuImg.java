@@ -515,7 +515,7 @@ public final class QemuImg {
 
     private ProcessRequest request(List<String> args, Duration limit, Optional<ProcessLimits> limits,
             Consumer<String> lines) {
-        List<String> command = new ArrayList<>(args.size() + 1);
+        List<String> command = new ArrayList<>();
         command.add(binary.toString());
         command.addAll(args);
         ProcessRequest.Builder request = ProcessRequest.builder(command)

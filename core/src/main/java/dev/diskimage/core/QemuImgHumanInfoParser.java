@@ -134,6 +134,8 @@ final class QemuImgHumanInfoParser {
             return;
         }
         int actual = value.lastIndexOf(ACTUAL_PATH);
+        // actual is never 0: the value is stripped and ACTUAL_PATH starts with a space, so ">= 0"
+        // and "> 0" cannot be told apart (an equivalent mutant).
         if (actual >= 0 && value.endsWith(")")) {
             root.put("backing-filename", value.substring(0, actual));
             root.put("full-backing-filename", value.substring(actual + ACTUAL_PATH.length(), value.length() - 1));
@@ -208,6 +210,8 @@ final class QemuImgHumanInfoParser {
                 map.set(key(label), node);
             }
         }
+        // The loop above only stops at a line whose indent differs, so "> indent" and ">= indent"
+        // cannot be told apart here (an equivalent mutant).
         if (i < lines.size() && lines.get(i).indent() > indent) {
             throw new QemuImgInfoParseException("unexpected indentation in format specific information: "
                     + lines.get(i).text());

@@ -213,6 +213,24 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void requestEnvironmentReachesTheChildAndOverridesInheritedVariables() {
+        ProcessResult result = runner.run(ProcessRequest.builder(List.of("sh", "-c", "echo \"$DISKIMAGE_X|$HOME|$LC_ALL\""))
+                .environment("DISKIMAGE_X", "a b").environment("HOME", "/nowhere").environment("LC_ALL", "POSIX")
+                .build());
+
+        assertThat(result.stdout()).isEqualTo("a b|/nowhere|POSIX\n");
+    }
+
+    @Test
+    void resultNamesTheCommandThatRanAndItsDuration() {
+        ProcessResult result = run(List.of("sh", "-c", "sleep 0.2"));
+
+        assertThat(result.command()).containsExactly("sh", "-c", "sleep 0.2");
+        assertThat(result.succeeded()).isTrue();
+        assertThat(result.duration()).isBetween(Duration.ofMillis(200), Duration.ofSeconds(10));
+    }
+
+    @Test
     void missingProgramIsAnImageException() {
         assertThatThrownBy(() -> run(List.of(dir.resolve("no-such-program").toString())))
                 .isInstanceOf(ImageException.class)

@@ -201,6 +201,8 @@ class QemuImgTest {
         assertThat(QemuImg.pathArgument(Path.of("nbd:host:10809"))).isEqualTo("./nbd:host:10809");
         assertThat(QemuImg.pathArgument(Path.of("-f"))).isEqualTo("./-f");
         assertThat(QemuImg.pathArgument(Path.of("/abs/json:{}"))).isEqualTo("/abs/json:{}");
+        assertThat(QemuImg.pathArgument(Path.of(":leading-colon"))).isEqualTo("./:leading-colon");
+        assertThat(QemuImg.pathArgument(Path.of("plain.qcow2"))).isEqualTo("plain.qcow2");
     }
 
     @Test
@@ -440,6 +442,166 @@ class QemuImgTest {
         return QemuImg.at(script);
     }
 
+    /**
+     * A fake that writes its arguments, one a line, to {@code args} (and its TZ to {@code tz}),
+     * then behaves as {@code behaviour}.
+     */
+    private QemuImg recording(String behaviour) throws IOException {
+        return fake("printf '%s\\n' \"$@\" > '" + dir.resolve("args") + "'\n"
+                + "printf '%s' \"$TZ\" > '" + dir.resolve("tz") + "'\n" + behaviour);
+    }
+
+    private List<String> recordedArguments() throws IOException {
+        return Files.readAllLines(dir.resolve("args"));
+    }
+
+    @Test
+    void resizePassesFormatShrinkPathAndSizeInOrder() throws IOException {
+        QemuImg fake = recording("exit 0");
+
+        fake.resize(dir.resolve("-odd:name"), DiskFormat.QCOW2, 5 * MIB, true);
+        assertThat(recordedArguments()).containsExactly("resize", "-f", "qcow2", "--shrink",
+                dir.resolve("-odd:name").toString(), Long.toString(5 * MIB));
+
+        fake.resize(Path.of("-rel"), DiskFormat.RAW, 0, false);
+        assertThat(recordedArguments()).containsExactly("resize", "-f", "raw", "./-rel", "0");
+        assertThat(Files.readString(dir.resolve("tz"))).isEqualTo("UTC");
+    }
+
+    @Test
+    void resizeRefusesANegativeSizeWithoutRunningQemuImg() throws IOException {
+        QemuImg fake = recording("exit 0");
+
+        assertThatThrownBy(() -> fake.resize(dir.resolve("x"), DiskFormat.RAW, -1, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        assertThat(dir.resolve("args")).doesNotExist();
+    }
+
+    @Test
+    void commitRebaseAndRemoveBackingPassTheirArgumentsInOrder() throws IOException {
+        QemuImg fake = recording("exit 0");
+        Path image = dir.resolve("top.qcow2");
+
+        fake.commit(image, DiskFormat.QCOW2);
+        assertThat(recordedArguments()).containsExactly("commit", "-f", "qcow2", image.toString());
+
+        fake.rebase(image, DiskFormat.QCOW2, "new base.raw", DiskFormat.RAW, true);
+        assertThat(recordedArguments()).containsExactly("rebase", "-f", "qcow2", "-u", "-b", "new base.raw",
+                "-F", "raw", image.toString());
+
+        fake.rebase(Path.of("a:b"), DiskFormat.VMDK, "base.vmdk", DiskFormat.VMDK, false);
+        assertThat(recordedArguments()).containsExactly("rebase", "-f", "vmdk", "-b", "base.vmdk",
+                "-F", "vmdk", "./a:b");
+
+        fake.removeBacking(image, DiskFormat.QCOW2);
+        assertThat(recordedArguments()).containsExactly("rebase", "-f", "qcow2", "-b", "", image.toString());
+    }
+
+    @Test
+    void failuresOfTheDataMovingVerbsAreQemuImgExceptions() throws IOException {
+        QemuImg failing = recording("echo 'qemu-img: nope' >&2; exit 1");
+        Path image = dir.resolve("i");
+
+        for (org.junit.jupiter.api.function.Executable verb : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> failing.resize(image, DiskFormat.RAW, MIB, false),
+                () -> failing.commit(image, DiskFormat.QCOW2),
+                () -> failing.rebase(image, DiskFormat.QCOW2, "b", DiskFormat.RAW, true),
+                () -> failing.removeBacking(image, DiskFormat.QCOW2),
+                () -> failing.measure(MIB, DiskFormat.RAW))) {
+            assertThatThrownBy(verb::execute).isInstanceOfSatisfying(QemuImgException.class, e -> {
+                assertThat(e.exitCode()).isEqualTo(1);
+                assertThat(e.stderrTail()).isEqualTo("qemu-img: nope\n");
+            });
+        }
+    }
+
+    @Test
+    void measurePassesTargetFormatAndSourceAndReadsAllCounts() throws IOException {
+        QemuImg fake = recording("echo '{\"required\": 11, \"fully-allocated\": 22, \"bitmaps\": 33}'");
+
+        QemuImgMeasurement fromImage = fake.measure(dir.resolve("s.vmdk"), DiskFormat.VMDK, DiskFormat.QCOW2);
+        assertThat(recordedArguments()).containsExactly("measure", "--output=json", "-O", "qcow2",
+                "-f", "vmdk", dir.resolve("s.vmdk").toString());
+        assertThat(fromImage).isEqualTo(new QemuImgMeasurement(11, 22, java.util.OptionalLong.of(33)));
+
+        fake.measure(7 * MIB, DiskFormat.RAW);
+        assertThat(recordedArguments()).containsExactly("measure", "--output=json", "-O", "raw",
+                "--size", Long.toString(7 * MIB));
+    }
+
+    @Test
+    void measureAnswerWithoutARequiredCountIsATypedError() throws IOException {
+        assertThatThrownBy(() -> recording("echo '{\"fully-allocated\": 22}'").measure(MIB, DiskFormat.RAW))
+                .isInstanceOf(QemuImgInfoParseException.class).hasMessageContaining("'required' missing");
+        assertThatThrownBy(() -> recording("echo '{\"required\": 22}'").measure(MIB, DiskFormat.RAW))
+                .isInstanceOf(QemuImgInfoParseException.class).hasMessageContaining("'fully-allocated' missing");
+    }
+
+    @Test
+    void checkPassesItsArgumentsAndReadsEveryCountForEachResultCode() throws IOException {
+        Path exit = dir.resolve("exit");
+        QemuImg fake = recording("echo '{\"corruptions\": 1, \"leaks\": 2, \"check-errors\": 3, "
+                + "\"image-end-offset\": 4}'; echo 'warn' >&2; exit $(cat '" + exit + "')");
+
+        for (QemuImgCheckResult.Outcome outcome : List.of(QemuImgCheckResult.Outcome.CLEAN,
+                QemuImgCheckResult.Outcome.CORRUPTED, QemuImgCheckResult.Outcome.LEAKED)) {
+            Files.writeString(exit, Integer.toString(outcome.exitCode()));
+            assertThat(fake.check(dir.resolve("c.qcow2"), DiskFormat.QCOW2)).isEqualTo(new QemuImgCheckResult(
+                    outcome.exitCode(), outcome, 1, 2, 3, java.util.OptionalLong.of(4), "warn\n"));
+        }
+        assertThat(recordedArguments()).containsExactly("check", "-f", "qcow2", "--output=json",
+                dir.resolve("c.qcow2").toString());
+
+        Files.writeString(exit, "63");
+        assertThat(fake.check(dir.resolve("c.qcow2"), DiskFormat.QCOW2)).isEqualTo(new QemuImgCheckResult(
+                63, QemuImgCheckResult.Outcome.NOT_SUPPORTED, 0, 0, 0, java.util.OptionalLong.empty(), "warn\n"));
+        Files.writeString(exit, "4");
+        assertThatThrownBy(() -> fake.check(dir.resolve("c.qcow2"), DiskFormat.QCOW2))
+                .isInstanceOfSatisfying(QemuImgException.class, e -> assertThat(e.exitCode()).isEqualTo(4));
+    }
+
+    @Test
+    void checkOfAQuietImageCountsZero() throws IOException {
+        QemuImgCheckResult result = recording("echo '{}'").check(dir.resolve("c"), DiskFormat.QCOW2);
+
+        assertThat(result).isEqualTo(new QemuImgCheckResult(0, QemuImgCheckResult.Outcome.CLEAN, 0, 0, 0,
+                java.util.OptionalLong.empty(), ""));
+    }
+
+    @Test
+    void hungCheckIsKilledAtTheTimeoutEvenWithAResultExitCode() throws IOException {
+        // exits 0 on SIGTERM, which is a result code: only the timeout flag marks the failure
+        QemuImg hung = recording("trap 'exit 0' TERM\nsleep 30 & wait").withTimeout(Duration.ofMillis(300));
+
+        assertThatThrownBy(() -> hung.check(dir.resolve("c"), DiskFormat.QCOW2))
+                .isInstanceOfSatisfying(QemuImgException.class, e -> assertThat(e.timedOut()).isTrue());
+    }
+
+    @Test
+    void convertPassesProgressPercentagesAsQemuPrintsThem() throws IOException {
+        QemuImg fake = recording("printf '    (0.00/100%%)\\r    (45.67/100%%)\\r    (100.00/100%%)\\r\\n'");
+        List<Double> progress = new CopyOnWriteArrayList<>();
+
+        fake.convert(QemuImgConvertRequest.builder(dir.resolve("s"), DiskFormat.RAW, dir.resolve("t"), DiskFormat.QCOW2)
+                .progress(progress::add).build());
+
+        assertThat(progress).containsExactly(0.0, 45.67, 100.0);
+        assertThat(recordedArguments()).startsWith("convert").contains("-p");
+    }
+
+    @Test
+    void hungConvertIsKilledAtTheDataTimeout() throws IOException {
+        QemuImg hung = recording("exec sleep 30").withTimeout(Duration.ofMillis(300));
+        Path target = dir.resolve("t");
+
+        assertThatThrownBy(() -> hung.convert(QemuImgConvertRequest.builder(dir.resolve("s"), DiskFormat.RAW,
+                        target, DiskFormat.QCOW2).build()))
+                .isInstanceOfSatisfying(QemuImgConvertException.class, e -> {
+                    assertThat(e.timedOut()).isTrue();
+                    assertThat(e.partialTarget()).isEmpty();
+                });
+    }
+
     @Test
     void createRepeatsQemusFlakyPbkdfBenchmarkButNotRealFailures() throws IOException {
         Path counter = dir.resolve("attempts");
@@ -454,6 +616,31 @@ class QemuImgTest {
         QemuImg broken = fake("echo 'qemu-img: d: Permission denied' >&2; exit 1");
         assertThatThrownBy(() -> broken.create(request)).isInstanceOf(QemuImgException.class)
                 .hasMessageContaining("Permission denied");
+    }
+
+    @Test
+    void createGivesUpWhenThePbkdfFlakePersists() throws IOException {
+        Path counter = dir.resolve("attempts");
+        QemuImg flaky = fake("echo x >> '" + counter + "'\n"
+                + "echo 'qemu-img: d: Unable to get accurate CPU usage' >&2; exit 1");
+
+        assertThatThrownBy(() -> flaky.create(QemuImgCreateRequest.builder(dir.resolve("d"), DiskFormat.LUKS).size(MIB)
+                        .build()))
+                .isInstanceOf(QemuImgException.class).hasMessageContaining("Unable to get accurate CPU usage");
+        assertThat(Files.readAllLines(counter)).hasSize(QemuImg.PBKDF_BENCHMARK_ATTEMPTS);
+    }
+
+    @Test
+    void infoLimitsDefaultToCindersAndCanBeReplacedOrDropped() {
+        QemuImg configured = QemuImg.at(Path.of("/opt/qemu-img"));
+
+        assertThat(configured.binary()).isEqualTo(Path.of("/opt/qemu-img"));
+        assertThat(configured.infoLimits()).contains(QemuImg.DEFAULT_INFO_LIMITS);
+        assertThat(configured.withInfoLimits(new ProcessLimits(2, 3)).infoLimits()).contains(new ProcessLimits(2, 3));
+        assertThat(configured.withoutInfoLimits().infoLimits()).isEmpty();
+        assertThatThrownBy(() -> configured.withTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> configured.withInfoTimeout(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
