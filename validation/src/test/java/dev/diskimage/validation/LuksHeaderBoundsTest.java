@@ -204,6 +204,21 @@ class LuksHeaderBoundsTest {
     }
 
     @Test
+    void acceptsLuks1PayloadAndKeyMaterialRightAfterTheTwoHeaderSectors() {
+        // The 592-byte header fills sectors 0 and 1: sector 2 is the first free one.
+        byte[] noSlots = luks1.clone();
+        for (int slot = 0; slot < 8; slot++) {
+            ByteBuffer.wrap(noSlots).putInt(208 + 48 * slot, 0xdead);
+        }
+        Inspection payloadAtSector2 = inspect(patchU32(noSlots, 104, 2));
+        assertThat(payloadAtSector2.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(payloadAtSector2.details()).containsEntry("payload_offset", 1024L)
+                .containsEntry("active_key_slots", 0L);
+        assertThat(inspect(patchU32(luks1, 208 + 40, 2)).level()).isEqualTo(MatchLevel.MATCH);
+        assertMalformed(inspect(patchU32(luks1, 208 + 40, 1)), "overlaps the header or the payload");
+    }
+
+    @Test
     void acceptsPrintableNamesFromSpaceToTildeUpTo31Characters() {
         byte[] image = luks1.clone();
         byte[] hash = "sha256 ~".getBytes(StandardCharsets.US_ASCII);
