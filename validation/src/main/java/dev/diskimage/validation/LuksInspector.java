@@ -25,6 +25,8 @@ final class LuksInspector implements FormatInspector {
 
     // LUKS1 spec: header layout (big-endian).
     private static final int LUKS1_HEADER_LENGTH = 592;
+    // Offsets in the header count 512-byte sectors: the 592-byte header fills sectors 0 and 1.
+    private static final long LUKS1_HEADER_SECTORS = 2;
     private static final int OFF_CIPHER_NAME = 8;
     private static final int OFF_CIPHER_MODE = 40;
     private static final int OFF_HASH_SPEC = 72;
@@ -101,8 +103,9 @@ final class LuksInspector implements FormatInspector {
         if (Bounds.u32(header, OFF_MK_DIGEST_ITER) == 0) {
             throw malformed(OFF_MK_DIGEST_ITER, "LUKS1 master key digest iteration count is 0");
         }
-        long payload = Bounds.u32(header, OFF_PAYLOAD_OFFSET) * Sectors.SIZE;
-        if (payload < LUKS1_HEADER_LENGTH || payload > fileSize) {
+        long payloadSectors = Bounds.u32(header, OFF_PAYLOAD_OFFSET);
+        long payload = payloadSectors * Sectors.SIZE;
+        if (payloadSectors < LUKS1_HEADER_SECTORS || payload > fileSize) {
             throw malformed(OFF_PAYLOAD_OFFSET, "LUKS1 payload offset " + payload
                     + " overlaps the header or lies beyond the image of " + fileSize + " bytes");
         }
@@ -124,9 +127,11 @@ final class LuksInspector implements FormatInspector {
             if (stripes != STRIPES) {
                 throw malformed(base + SLOT_STRIPES, "LUKS1 key slot " + slot + " has " + stripes + " stripes");
             }
-            long material = Bounds.u32(header, base + SLOT_MATERIAL_OFFSET) * Sectors.SIZE;
-            // LUKS1 spec: key material lies after the header and before the payload.
-            if (material < LUKS1_HEADER_LENGTH || material > payload || keyBytes * STRIPES > payload - material) {
+            long materialSectors = Bounds.u32(header, base + SLOT_MATERIAL_OFFSET);
+            long material = materialSectors * Sectors.SIZE;
+            // LUKS1 spec: key material lies after the header and before the payload. Material
+            // starting past the payload fails the second test too (payload - material < 0).
+            if (materialSectors < LUKS1_HEADER_SECTORS || keyBytes * STRIPES > payload - material) {
                 throw malformed(base + SLOT_MATERIAL_OFFSET, "LUKS1 key slot " + slot + " material at " + material
                         + " overlaps the header or the payload at " + payload);
             }
