@@ -21,7 +21,6 @@ final class PartitionTableInspector implements FormatInspector {
     private static final int OFF_PARTITIONS = 446;
     private static final int ENTRY_SIZE = 16;
     private static final int ENTRIES = 4;
-    private static final int OFF_STATUS = 0;
     private static final int OFF_TYPE = 4;
     private static final int OFF_FIRST_LBA = 8;
     private static final int OFF_SECTORS = 12;
@@ -67,7 +66,7 @@ final class PartitionTableInspector implements FormatInspector {
         boolean protective = false;
         for (int i = 0; i < ENTRIES; i++) {
             int entry = OFF_PARTITIONS + i * ENTRY_SIZE;
-            int status = Bounds.u8(mbr, entry + OFF_STATUS);
+            int status = Bounds.u8(mbr, entry); // the status is an entry's first byte
             if (status != STATUS_INACTIVE && status != STATUS_ACTIVE) {
                 return;
             }
@@ -139,6 +138,8 @@ final class PartitionTableInspector implements FormatInspector {
         }
         long entriesLba = header.getLong(G_ENTRIES_LBA);
         int arrayBytes = (int) (count * entrySize);
+        // The second test only keeps entriesLba * sectorSize from overflowing; without overflow the
+        // third covers it, so it cannot be observed with a file smaller than 2^54 bytes.
         if (entriesLba < 2 || entriesLba > image.size() / sectorSize
                 || entriesLba * sectorSize > image.size() - arrayBytes) {
             return "GPT partition entry array at LBA " + Long.toUnsignedString(entriesLba)

@@ -98,8 +98,10 @@ final class VhdInspector implements FormatInspector {
             result.magicFound();
             return VhdFooter.read(tail, start);
         }
-        for (int i = length == FOOTER_SIZE ? 1 : 0; i + VhdFooter.COOKIE.length <= length; i++) {
-            if (VhdFooter.hasCookie(tail, i) && start + i > 0) {
+        // From index 1: index 0 is the whole footer (checked above) or, in a file shorter than a
+        // footer, offset 0, whose cookie inspect() already handled.
+        for (int i = 1; i + VhdFooter.COOKIE.length <= length; i++) {
+            if (VhdFooter.hasCookie(tail, i)) {
                 result.magicFound();
                 throw new InspectionFailure(FindingCode.TRUNCATED, start + i,
                         "VHD footer cookie at offset " + (start + i) + " is cut short: the file ends "

@@ -141,6 +141,8 @@ final class VhdxInspector implements FormatInspector {
                 metadataLength = length;
             }
         }
+        // Not found is -1: a found region passed checkRegion, so it lies at 1 MiB or later and is
+        // at least 1 MiB long (no observable difference between < 0 and <= 0 here).
         if (batLength < 0 || metadataOffset < 0) {
             throw new InspectionFailure(FindingCode.MALFORMED_HEADER, REGION_TABLE_1,
                     "VHDX region table lacks the " + (batLength < 0 ? "BAT" : "metadata") + " region");
@@ -366,6 +368,7 @@ final class VhdxInspector implements FormatInspector {
             if (hasParent || parent != null) {
                 result.reference(ExternalReference.Kind.BACKING, FindingCode.VHDX_HAS_PARENT,
                         parent != null ? parent : "(unnamed parent)",
+                        // A parent locator lies after the 64 KiB metadata table, never at 0.
                         parentOffset >= 0 ? parentOffset : regionOffset);
             }
             for (int k = 0; k < parentPaths.length; k++) {
