@@ -41,7 +41,9 @@ final class StreamImageBytes implements ImageBytes {
 
     StreamImageBytes(long budget) {
         this.budget = budget;
-        want(0, HEAD);
+        // A policy may set a budget below the head (down to one 4 KiB block): keep only what it pays for,
+        // so that the budget rejects the image through findings instead of failing the stream's creation.
+        want(0, (int) Math.min(HEAD, budget));
     }
 
     /** Bytes seen so far. */
