@@ -34,6 +34,8 @@ final class StreamImageBytes implements ImageBytes {
 
     private final long budget;
     private final List<Region> regions = new ArrayList<>();
+    /** Regions refused for the budget, as {offset, end}: asking for them again is over budget, not "passed". */
+    private final List<long[]> refused = new ArrayList<>();
     private final byte[] tail = new byte[TAIL];
     private long registered;
     private long position;
@@ -122,6 +124,11 @@ final class StreamImageBytes implements ImageBytes {
         if (!ended && offset >= position) {
             want(offset, available);
         }
+        for (long[] gone : refused) {
+            if (offset < gone[1] && gone[0] < offset + available) {
+                throw overBudget(offset);
+            }
+        }
         throw new RegionUnavailableException(offset, available);
     }
 
@@ -156,12 +163,16 @@ final class StreamImageBytes implements ImageBytes {
         // Only bytes no region keeps yet cost budget, as a file's cached pages cost nothing twice.
         long cost = uncovered(offset, offset + length);
         if (registered + cost > budget) {
-            throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
-                    "inspection would keep more than its budget of " + budget
-                            + " bytes of the stream (policy read_budget)");
+            refused.add(new long[] {offset, offset + length});
+            throw overBudget(offset);
         }
         registered += cost;
         regions.add(new Region(offset, length));
+    }
+
+    private InspectionFailure overBudget(long offset) {
+        return new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
+                "inspection would keep more than its budget of " + budget + " bytes of the stream (policy read_budget)");
     }
 
     /** How many bytes of {@code [from, to)} no region covers yet. */
