@@ -20,7 +20,6 @@ final class StreamImageBytes implements ImageBytes {
     private static final class Region {
         final long offset;
         final byte[] data;
-        int filled;
 
         Region(long offset, int length) {
             this.offset = offset;
@@ -56,6 +55,7 @@ final class StreamImageBytes implements ImageBytes {
     /** The end of the nearest region still being filled, or -1 when none is pending. */
     long nextRegionEnd() {
         long next = -1;
+        // next is -1 or a region end (> 0); ties between equal ends pick the same value.
         for (Region region : regions) {
             if (region.end() > position && (next < 0 || region.end() < next)) {
                 next = region.end();
@@ -69,10 +69,9 @@ final class StreamImageBytes implements ImageBytes {
         for (Region region : regions) {
             long from = Math.max(region.offset, position);
             long to = Math.min(region.end(), position + len);
-            if (from < to) {
+            if (from < to) { // from == to would copy nothing
                 System.arraycopy(chunk, off + (int) (from - position), region.data, (int) (from - region.offset),
                         (int) (to - from));
-                region.filled += (int) (to - from);
             }
         }
         for (int i = Math.max(0, len - TAIL); i < len; i++) {
@@ -84,10 +83,6 @@ final class StreamImageBytes implements ImageBytes {
     /** Marks the end of the stream: from now on the size is known. */
     void end() {
         ended = true;
-    }
-
-    boolean ended() {
-        return ended;
     }
 
     @Override
@@ -108,6 +103,7 @@ final class StreamImageBytes implements ImageBytes {
             throw new IllegalArgumentException("negative offset or length: " + offset + ", " + length);
         }
         long size = size();
+        // offset == size would also come out empty below: at the end the tail window holds the empty range.
         if (offset >= size || length == 0) {
             return ByteBuffer.allocate(0);
         }
@@ -145,7 +141,8 @@ final class StreamImageBytes implements ImageBytes {
 
     private boolean copyFromTail(long offset, byte[] out) {
         long tailStart = Math.max(0, position - TAIL);
-        if (!ended || offset < tailStart || offset + out.length > position) {
+        // Once ended, reads are already clipped to the size, which is the position: only the start can fall outside.
+        if (!ended || offset < tailStart) {
             return false;
         }
         for (int i = 0; i < out.length; i++) {
@@ -155,6 +152,8 @@ final class StreamImageBytes implements ImageBytes {
     }
 
     private void want(long offset, int length) {
+        // Not a budget rule (a covered region costs nothing below either): it keeps discovery runs that
+        // ask again for the same region from allocating a copy each time.
         for (Region region : regions) {
             if (region.offset <= offset && region.end() >= offset + length) {
                 return;
@@ -181,7 +180,7 @@ final class StreamImageBytes implements ImageBytes {
         for (Region region : regions) {
             long start = Math.max(from, region.offset);
             long end = Math.min(to, region.end());
-            if (start < end) {
+            if (start < end) { // an empty overlap would cover nothing
                 covered.add(new long[] {start, end});
             }
         }
@@ -189,7 +188,7 @@ final class StreamImageBytes implements ImageBytes {
         long free = 0;
         long cursor = from;
         for (long[] interval : covered) {
-            if (interval[0] > cursor) {
+            if (interval[0] > cursor) { // a gap of 0 adds nothing
                 free += interval[0] - cursor;
             }
             cursor = Math.max(cursor, interval[1]);

@@ -183,7 +183,6 @@ class StreamCaptureTest {
         assertUnavailable(bytes, 300_000 - 512, 512);
         bytes.end();
 
-        assertThat(bytes.ended()).isTrue();
         assertThat(bytes.size()).isEqualTo(300_000);
         assertThat(array(bytes.read(300_000 - TAIL, TAIL))).isEqualTo(pattern(300_000 - TAIL, TAIL));
         assertThat(array(bytes.read(300_000 - 512, 1024))).isEqualTo(pattern(300_000 - 512, 512));
@@ -230,5 +229,20 @@ class StreamCaptureTest {
 
         assertThatThrownBy(() -> bytes.read(-1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> bytes.read(0, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void onlyBytesOverlappingARegionRefusedForTheBudgetAreReportedAsOverBudget() {
+        StreamImageBytes bytes = new StreamImageBytes(HEAD);
+        feedTo(bytes, HEAD);
+        assertOverBudget(bytes, 200_000, 100);
+        feedTo(bytes, 300_000);
+        bytes.end();
+
+        assertOverBudget(bytes, 200_000, 100);
+        assertOverBudget(bytes, 200_099, 10);
+        assertOverBudget(bytes, 199_990, 11);
+        assertUnavailable(bytes, 199_990, 10);
+        assertUnavailable(bytes, 200_100, 10);
     }
 }
