@@ -49,6 +49,7 @@ public final class InspectingInputStream extends FilterInputStream {
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];
+        // A one-byte read returns 1 or -1: an InputStream returns 0 only when asked for nothing.
         int n = read(one, 0, 1);
         return n < 0 ? -1 : one[0] & 0xff;
     }
@@ -140,6 +141,7 @@ public final class InspectingInputStream extends FilterInputStream {
         while (done < len) {
             long regionEnd = bytes.nextRegionEnd();
             int slice = len - done;
+            // regionEnd is -1 or beyond the position; cutting the slice at exactly its length changes nothing.
             if (regionEnd > 0 && regionEnd - bytes.position() < slice) {
                 slice = (int) (regionEnd - bytes.position());
             }

@@ -20,7 +20,6 @@ final class StreamImageBytes implements ImageBytes {
     private static final class Region {
         final long offset;
         final byte[] data;
-        int filled;
 
         Region(long offset, int length) {
             this.offset = offset;
@@ -34,6 +33,8 @@ final class StreamImageBytes implements ImageBytes {
 
     private final long budget;
     private final List<Region> regions = new ArrayList<>();
+    /** Regions refused for the budget, as {offset, end}: asking for them again is over budget, not "passed". */
+    private final List<long[]> refused = new ArrayList<>();
     private final byte[] tail = new byte[TAIL];
     private long registered;
     private long position;
@@ -41,7 +42,9 @@ final class StreamImageBytes implements ImageBytes {
 
     StreamImageBytes(long budget) {
         this.budget = budget;
-        want(0, HEAD);
+        // A policy may set a budget below the head (down to one 4 KiB block): keep only what it pays for,
+        // so that the budget rejects the image through findings instead of failing the stream's creation.
+        want(0, (int) Math.min(HEAD, budget));
     }
 
     /** Bytes seen so far. */
@@ -52,6 +55,7 @@ final class StreamImageBytes implements ImageBytes {
     /** The end of the nearest region still being filled, or -1 when none is pending. */
     long nextRegionEnd() {
         long next = -1;
+        // next is -1 or a region end (> 0); ties between equal ends pick the same value.
         for (Region region : regions) {
             if (region.end() > position && (next < 0 || region.end() < next)) {
                 next = region.end();
@@ -65,10 +69,9 @@ final class StreamImageBytes implements ImageBytes {
         for (Region region : regions) {
             long from = Math.max(region.offset, position);
             long to = Math.min(region.end(), position + len);
-            if (from < to) {
+            if (from < to) { // from == to would copy nothing
                 System.arraycopy(chunk, off + (int) (from - position), region.data, (int) (from - region.offset),
                         (int) (to - from));
-                region.filled += (int) (to - from);
             }
         }
         for (int i = Math.max(0, len - TAIL); i < len; i++) {
@@ -80,10 +83,6 @@ final class StreamImageBytes implements ImageBytes {
     /** Marks the end of the stream: from now on the size is known. */
     void end() {
         ended = true;
-    }
-
-    boolean ended() {
-        return ended;
     }
 
     @Override
@@ -104,6 +103,7 @@ final class StreamImageBytes implements ImageBytes {
             throw new IllegalArgumentException("negative offset or length: " + offset + ", " + length);
         }
         long size = size();
+        // offset == size would also come out empty below: at the end the tail window holds the empty range.
         if (offset >= size || length == 0) {
             return ByteBuffer.allocate(0);
         }
@@ -119,6 +119,11 @@ final class StreamImageBytes implements ImageBytes {
         }
         if (!ended && offset >= position) {
             want(offset, available);
+        }
+        for (long[] gone : refused) {
+            if (offset < gone[1] && gone[0] < offset + available) {
+                throw overBudget(offset);
+            }
         }
         throw new RegionUnavailableException(offset, available);
     }
@@ -136,7 +141,8 @@ final class StreamImageBytes implements ImageBytes {
 
     private boolean copyFromTail(long offset, byte[] out) {
         long tailStart = Math.max(0, position - TAIL);
-        if (!ended || offset < tailStart || offset + out.length > position) {
+        // Once ended, reads are already clipped to the size, which is the position: only the start can fall outside.
+        if (!ended || offset < tailStart) {
             return false;
         }
         for (int i = 0; i < out.length; i++) {
@@ -146,6 +152,8 @@ final class StreamImageBytes implements ImageBytes {
     }
 
     private void want(long offset, int length) {
+        // Not a budget rule (a covered region costs nothing below either): it keeps discovery runs that
+        // ask again for the same region from allocating a copy each time.
         for (Region region : regions) {
             if (region.offset <= offset && region.end() >= offset + length) {
                 return;
@@ -154,12 +162,16 @@ final class StreamImageBytes implements ImageBytes {
         // Only bytes no region keeps yet cost budget, as a file's cached pages cost nothing twice.
         long cost = uncovered(offset, offset + length);
         if (registered + cost > budget) {
-            throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
-                    "inspection would keep more than its budget of " + budget
-                            + " bytes of the stream (policy read_budget)");
+            refused.add(new long[] {offset, offset + length});
+            throw overBudget(offset);
         }
         registered += cost;
         regions.add(new Region(offset, length));
+    }
+
+    private InspectionFailure overBudget(long offset) {
+        return new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
+                "inspection would keep more than its budget of " + budget + " bytes of the stream (policy read_budget)");
     }
 
     /** How many bytes of {@code [from, to)} no region covers yet. */
@@ -168,7 +180,7 @@ final class StreamImageBytes implements ImageBytes {
         for (Region region : regions) {
             long start = Math.max(from, region.offset);
             long end = Math.min(to, region.end());
-            if (start < end) {
+            if (start < end) { // an empty overlap would cover nothing
                 covered.add(new long[] {start, end});
             }
         }
@@ -176,7 +188,7 @@ final class StreamImageBytes implements ImageBytes {
         long free = 0;
         long cursor = from;
         for (long[] interval : covered) {
-            if (interval[0] > cursor) {
+            if (interval[0] > cursor) { // a gap of 0 adds nothing
                 free += interval[0] - cursor;
             }
             cursor = Math.max(cursor, interval[1]);

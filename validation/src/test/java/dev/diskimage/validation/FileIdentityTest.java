@@ -35,4 +35,15 @@ class FileIdentityTest {
         assertThat(identity.differenceTo(new FileIdentity(10, T1, Optional.empty())))
                 .hasValueSatisfying(text -> assertThat(text).startsWith("was modified"));
     }
+
+    @Test
+    void aFileKeyThatDisappearsFallsBackToSizeAndTime() {
+        FileIdentity identity = new FileIdentity(10, T0, Optional.of("inode 1"));
+
+        assertThat(identity.differenceTo(new FileIdentity(10, T0, Optional.empty()))).isEmpty();
+        assertThat(identity.differenceTo(new FileIdentity(10, T1, Optional.empty())))
+                .contains("was modified (last-modified time " + T0 + ", now " + T1 + ")");
+        assertThat(identity.differenceTo(new FileIdentity(9, T0, Optional.of("inode 1"))))
+                .contains("changed size from 10 to 9 bytes");
+    }
 }

@@ -94,4 +94,95 @@ class FileImageBytesTest {
                 .isInstanceOf(InspectionFailure.class);
         Bounds.requireWithin(0, 100, 100, FindingCode.TRUNCATED, "whole file");
     }
+
+    private static final int BLOCK = FileImageBytes.BLOCK;
+
+    private static void assertOverBudget(FileImageBytes bytes, long offset) {
+        assertThatThrownBy(() -> bytes.read(offset, 1))
+                .isInstanceOfSatisfying(InspectionFailure.class, failure -> {
+                    assertThat(failure.code()).isEqualTo(FindingCode.READ_BUDGET_EXCEEDED);
+                    assertThat(failure.offset()).isEqualTo(offset / BLOCK * BLOCK);
+                });
+    }
+
+    @Test
+    void theSniffZoneIsTheFirstSixteenAndLastTwoBlocksAndIsPaidFromItsOwnReserve() {
+        byte[] data = counting(100 * BLOCK);
+        // A budget of exactly the sniff reserve leaves nothing for deep reads.
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(data), data.length, 18 * BLOCK);
+
+        assertOverBudget(bytes, 16 * BLOCK);
+        assertOverBudget(bytes, 97 * BLOCK + 5);
+        bytes.read(0, 16 * BLOCK);
+        bytes.read(98 * BLOCK, 2 * BLOCK);
+
+        assertThat(bytes.bytesRead()).isEqualTo(18 * BLOCK);
+        assertOverBudget(bytes, 50 * BLOCK);
+    }
+
+    @Test
+    void deepReadsSpendWhatTheBudgetHoldsBeyondTheSniffReserveAndNoMore() {
+        byte[] data = counting(100 * BLOCK);
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(data), data.length, 20 * BLOCK);
+
+        bytes.read(50 * BLOCK, 2 * BLOCK);
+        assertOverBudget(bytes, 52 * BLOCK);
+        // The sniff zone is still whole for every other inspector.
+        assertThat(bytes.read(0, 16 * BLOCK).remaining()).isEqualTo(16 * BLOCK);
+        assertThat(bytes.read(98 * BLOCK, 2 * BLOCK).remaining()).isEqualTo(2 * BLOCK);
+        assertThat(bytes.bytesRead()).isEqualTo(20 * BLOCK);
+    }
+
+    @Test
+    void aBudgetSmallerThanTheSniffZoneCapsItToo() {
+        byte[] data = counting(100 * BLOCK);
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(data), data.length, 2 * BLOCK);
+
+        bytes.read(0, BLOCK);
+        bytes.read(99 * BLOCK, BLOCK);
+        assertOverBudget(bytes, BLOCK);
+        assertThat(bytes.bytesRead()).isEqualTo(2 * BLOCK);
+    }
+
+    @Test
+    void aShortLastBlockCostsOnlyItsBytesAndIsInTheSniffZone() {
+        byte[] data = counting(40 * BLOCK + 100);
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(data), data.length, 18 * BLOCK);
+
+        ByteBuffer last = bytes.read(40 * BLOCK, 200);
+        bytes.read(39 * BLOCK, 1);
+
+        assertThat(last.remaining()).isEqualTo(100);
+        assertThat(last.get(99)).isEqualTo(data[40 * BLOCK + 99]);
+        assertThat(bytes.bytesRead()).isEqualTo(BLOCK + 100);
+        assertOverBudget(bytes, 38 * BLOCK);
+    }
+
+    @Test
+    void aFileThatShrankUnderneathReadsWhatIsLeftWithoutWaitingForMore() {
+        byte[] data = counting(BLOCK + 100);
+        FileImageBytes shrunk = new FileImageBytes(new OneBytePerReadChannel(data), 2 * BLOCK, 1 << 20);
+
+        ByteBuffer read = shrunk.read(BLOCK, 200);
+
+        assertThat(read.get(99)).isEqualTo(data[BLOCK + 99]);
+        assertThat(shrunk.bytesRead()).isEqualTo(BLOCK);
+    }
+
+    @Test
+    void aChannelThatFailsMakesTheBlockUnreadableAtItsOffset(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path file = java.nio.file.Files.write(dir.resolve("img"), counting(3 * BLOCK));
+        java.nio.channels.SeekableByteChannel channel = java.nio.file.Files.newByteChannel(file);
+        channel.close();
+        FileImageBytes bytes = new FileImageBytes(channel, 3 * BLOCK, 1 << 20);
+
+        assertThatThrownBy(() -> bytes.read(2 * BLOCK + 10, 4))
+                .isInstanceOfSatisfying(InspectionFailure.class, failure -> {
+                    assertThat(failure.code()).isEqualTo(FindingCode.UNREADABLE);
+                    assertThat(failure.offset()).isEqualTo(2 * BLOCK);
+                    assertThat(failure.getMessage()).startsWith("cannot read the image: ");
+                });
+        assertThat(bytes.bytesRead()).isZero();
+    }
 }

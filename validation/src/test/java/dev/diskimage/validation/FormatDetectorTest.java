@@ -110,4 +110,73 @@ class FormatDetectorTest {
         assertThat(beside.chosen()).isEmpty();
         assertThat(codes(beside)).containsExactly(FindingCode.UNSUPPORTED_FORMAT);
     }
+
+    private static Inspection matchWith(DiskFormat format, String variant, Map<String, Object> details,
+            Finding... findings) {
+        return new Inspection(format, MatchLevel.MATCH, Optional.ofNullable(variant), OptionalLong.of(1 << 20),
+                List.of(), List.of(findings), details);
+    }
+
+    @Test
+    void theWinnersDetailsAndWarningsReachTheReportNamedAfterItsFormat() {
+        Detection detection = FormatDetector.decide(List.of(Inspection.none(DiskFormat.VMDK),
+                matchWith(DiskFormat.QCOW2, "v3", Map.of("cluster_size", 65536L),
+                        Finding.warn(FindingCode.QCOW2_DIRTY, 72, "the image is dirty"))));
+
+        assertThat(detection.format()).contains(DiskFormat.QCOW2);
+        assertThat(detection.details()).containsEntry("cluster_size", 65536L);
+        assertThat(detection.findings()).containsExactly(
+                Finding.warn(FindingCode.QCOW2_DIRTY, 72, "qcow2: the image is dirty"));
+    }
+
+    @Test
+    void aPartitionedRawDiskReportsItsTableDetailsAndWarnings() {
+        Detection detection = FormatDetector.decide(List.of(matchWith(DiskFormat.RAW, "mbr",
+                Map.of("partitions", 2L), Finding.warn(FindingCode.MALFORMED_HEADER, 446, "odd entry"))));
+
+        assertThat(detection.format()).contains(DiskFormat.RAW);
+        assertThat(detection.chosen()).isPresent();
+        assertThat(detection.details()).containsEntry("partitions", 2L).containsEntry("partition_table", "mbr");
+        assertThat(detection.findings()).containsExactly(
+                Finding.warn(FindingCode.MALFORMED_HEADER, 446, "raw: odd entry"));
+    }
+
+    @Test
+    void aPartitionTableBesideAFixedVhdKeepsBothTheirFindingsAndTheVhdsDetails() {
+        Detection detection = FormatDetector.decide(List.of(
+                matchWith(DiskFormat.VPC, "fixed", Map.of("disk_type", "fixed"),
+                        Finding.warn(FindingCode.MALFORMED_HEADER, 0, "vhd note")),
+                matchWith(DiskFormat.RAW, "gpt", Map.of("partitions", 1L),
+                        Finding.warn(FindingCode.MALFORMED_HEADER, 512, "gpt note"))));
+
+        assertThat(detection.format()).contains(DiskFormat.VPC);
+        assertThat(detection.details()).containsEntry("disk_type", "fixed").containsEntry("partition_table", "gpt");
+        assertThat(detection.findings()).extracting(Finding::message)
+                .containsExactlyInAnyOrder("raw: gpt note", "vhd: vhd note");
+    }
+
+    @Test
+    void aPartitionTableBesideAnotherFormatIsRefusedSayingWhy() {
+        Detection detection = FormatDetector.decide(List.of(match(DiskFormat.QCOW2, "v3"),
+                match(DiskFormat.RAW, "mbr")));
+
+        assertThat(detection.format()).isEmpty();
+        assertThat(detection.chosen()).isEmpty();
+        assertThat(detection.findings()).singleElement().satisfies(f -> {
+            assertThat(f.rejects()).isTrue();
+            assertThat(f.message()).contains("valid qcow2 image and also carry a partition table");
+        });
+    }
+
+    @Test
+    void anInspectorThatCouldNotLookLeavesNoFormat() {
+        Inspection starved = new Inspection(DiskFormat.VHDX, MatchLevel.NONE, Optional.empty(), OptionalLong.empty(),
+                List.of(), List.of(Finding.reject(FindingCode.READ_BUDGET_EXCEEDED, 8192, "over budget")), Map.of());
+
+        Detection detection = FormatDetector.decide(List.of(starved));
+
+        assertThat(detection.format()).isEmpty();
+        assertThat(detection.findings()).containsExactly(
+                Finding.reject(FindingCode.READ_BUDGET_EXCEEDED, 8192, "vhdx: over budget"));
+    }
 }

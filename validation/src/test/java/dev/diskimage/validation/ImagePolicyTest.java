@@ -189,4 +189,17 @@ class ImagePolicyTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\u001b").contains("\\x1b[31m")
                         .hasSizeLessThan(200 + VALID_TYPES.length()));
     }
+
+    @Test
+    void toStringSpellsEveryFieldEvenForAnEmptyAllowlist() {
+        ImagePolicy policy = ImagePolicy.builder().allowedFormats(java.util.Set.of())
+                .vmdkAllowedTypes(java.util.Set.of("streamOptimized", "monolithicSparse")).allowBackingFiles(true)
+                .maxVirtualSize(2000).minVirtualSize(1000).qemuCrossCheck(true).readBudget(8192).build();
+
+        assertThat(policy).hasToString("ImagePolicy[allowedFormats=[], vmdkAllowedTypes=[monolithicSparse,"
+                + " streamOptimized], allowBackingFiles=true, maxVirtualSize=2000, minVirtualSize=1000,"
+                + " qemuCrossCheck=true, readBudget=8192]");
+        assertThat(ImagePolicy.defaults().withAllowedFormats(java.util.Set.of(dev.diskimage.core.DiskFormat.VDI,
+                dev.diskimage.core.DiskFormat.RAW)).toString()).startsWith("ImagePolicy[allowedFormats=[RAW, VDI], ");
+    }
 }

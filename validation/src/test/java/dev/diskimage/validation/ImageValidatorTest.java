@@ -145,6 +145,10 @@ class ImageValidatorTest {
         assertThat(rejections(defaults.validate(fifo))).containsExactly(FindingCode.NOT_A_REGULAR_FILE);
         assertThat(rejections(defaults.validate(Path.of("/dev/zero")))).containsExactly(FindingCode.NOT_A_REGULAR_FILE);
         assertThat(rejections(defaults.validate(dir))).containsExactly(FindingCode.NOT_A_REGULAR_FILE);
+        assertThat(defaults.validate(dir).rejections().get(0).message()).isEqualTo(dir + ": is a directory");
+        assertThat(defaults.validate(fifo).rejections().get(0).message())
+                .isEqualTo(fifo + ": is not a regular file (device, fifo or socket)");
+        assertThat(defaults.validate(fifo).uninspectable()).isTrue();
     }
 
     @Test
@@ -200,6 +204,7 @@ class ImageValidatorTest {
 
         assertThat(report.accepted()).isFalse();
         assertThat(report.detectedFormat()).isEmpty();
+        assertThat(report.virtualSize()).isEmpty();
         assertThat(report.rejections().get(0).message()).startsWith("qcow2: ");
     }
 

@@ -131,4 +131,154 @@ class InspectingInputStreamTest {
             assertThat(in.drainAndReport().accepted()).isTrue();
         }
     }
+    @Test
+    void singleByteReadsPassEveryByteUnchangedAndEndWithTheVerdict() throws IOException {
+        byte[] image = ToyInspector.image(10_000, 100);
+        image[5000] = (byte) 0xff;
+        image[5001] = (byte) 0x80;
+        ByteArrayOutputStream copy = new ByteArrayOutputStream();
+        try (InspectingInputStream in = validator.inspecting(new ByteArrayInputStream(image), "toy")) {
+            int b;
+            while ((b = in.read()) >= 0) {
+                copy.write(b);
+            }
+            assertThat(in.read()).isEqualTo(-1);
+            assertThat(copy.toByteArray()).isEqualTo(image);
+            assertThat(in.isComplete()).isTrue();
+            assertThat(in.report().accepted()).as(in.report().findings().toString()).isTrue();
+        }
+    }
+
+    @Test
+    void skippedBytesStillPassTheInspectors() throws IOException {
+        byte[] image = ToyInspector.image(300 * 1024, 200 * 1024 + 3);
+        try (InspectingInputStream in = validator.inspecting(new ByteArrayInputStream(image), "toy",
+                DiskFormat.QED)) {
+            assertThat(in.skip(150_000)).isEqualTo(150_000);
+            assertThat(in.read()).isEqualTo(image[150_000] & 0xff);
+            assertThat(in.isComplete()).isFalse();
+            assertThat(in.skip(1 << 20)).isEqualTo(image.length - 150_001);
+            assertThat(in.skip(10)).isZero();
+            assertThat(in.isComplete()).isTrue();
+            assertThat(in.report().accepted()).as(in.report().findings().toString()).isTrue();
+            assertThat(in.report().virtualSize()).hasValue(image.length);
+        }
+    }
+
+    @Test
+    void markAndResetAreRefusedBecauseTheInspectorsCannotSeeBytesTwice() throws IOException {
+        try (InspectingInputStream in = validator.inspecting(new ByteArrayInputStream(new byte[100]), "toy")) {
+            in.read(new byte[10]);
+            in.mark(100);
+            assertThat(in.markSupported()).isFalse();
+            assertThatThrownBy(in::reset).isInstanceOf(IOException.class).hasMessageContaining("not supported");
+            assertThat(in.read()).isZero();
+        }
+    }
+
+    @Test
+    void aBudgetSmallerThanTheKeptHeadRejectsTheStreamLikeTheFile() throws IOException {
+        ImageValidator tight = new ImageValidator(ImagePolicy.defaults().withReadBudget(4096),
+                List.of(new ToyInspector(DiskFormat.QED)));
+        byte[] image = ToyInspector.image(300 * 1024, 100_000);
+
+        ValidationReport fromStream = tight.inspecting(new ByteArrayInputStream(image), "toy").drainAndReport();
+        ValidationReport fromFile = tight.validate("toy",
+                new FileImageBytes(new OneBytePerReadChannel(image), image.length, 4096), java.util.Optional.empty());
+
+        assertThat(fromFile.rejections()).extracting(Finding::code).contains(FindingCode.READ_BUDGET_EXCEEDED);
+        // The table the budget could not keep is gone by the end of the stream, and the report says
+        // why: the budget, which an operator can raise, not a region behind the stream.
+        assertThat(fromStream.rejections()).extracting(Finding::code)
+                .containsExactly(FindingCode.READ_BUDGET_EXCEEDED);
+        assertThat(fromStream.rejections().get(0).offset()).isEqualTo(100_000);
+        assertThat(fromStream.bytesRead()).isLessThanOrEqualTo(4096 + StreamImageBytes.TAIL);
+        // Within the budget a tiny image still streams to a verdict.
+        assertThat(tight.inspecting(new ByteArrayInputStream(ToyInspector.image(3000, 100)), "toy")
+                .drainAndReport().accepted()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4096, 1 << 20})
+    void aPointerChainIsFollowedUpToTheDiscoveryLimitAndRefusedBeyondIt(int chunk) throws IOException {
+        ImageValidator chains = new ImageValidator(ImagePolicy.defaults(), List.of(new ChainInspector()));
+        byte[] longest = ChainInspector.image(256);
+        byte[] tooLong = ChainInspector.image(257);
+
+        ValidationReport followed = chains.inspecting(chunked(longest, chunk), "chain").drainAndReport();
+        ValidationReport refused = chains.inspecting(chunked(tooLong, chunk), "chain").drainAndReport();
+
+        assertThat(followed.accepted()).as(followed.findings().toString()).isTrue();
+        assertThat(refused.rejections()).extracting(Finding::code)
+                .containsExactly(FindingCode.STREAM_REGION_UNAVAILABLE);
+        assertThat(chains.validate("chain", new FileImageBytes(new OneBytePerReadChannel(tooLong), tooLong.length,
+                1 << 20), java.util.Optional.empty()).accepted()).isTrue();
+    }
+
+    @Test
+    void anEmptyReadIsNotTheEndOfTheStream() throws IOException {
+        byte[] image = ToyInspector.image(10_000, 100);
+        try (InspectingInputStream in = validator.inspecting(new ByteArrayInputStream(image), "toy")) {
+            assertThat(in.read(new byte[10], 0, 0)).isZero();
+            assertThat(in.isComplete()).isFalse();
+            assertThat(in.drainAndReport().accepted()).isTrue();
+        }
+    }
+
+    @Test
+    void aStreamThatSometimesReturnsNothingIsStillSkippedAndDrainedToItsVerdict() throws IOException {
+        byte[] image = ToyInspector.image(300 * 1024, 200 * 1024 + 3);
+        InputStream stalling = new FilterInputStream(new ByteArrayInputStream(image)) {
+            private boolean stall;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                stall = !stall;
+                return stall ? 0 : super.read(b, off, Math.min(len, 5000));
+            }
+        };
+        try (InspectingInputStream in = validator.inspecting(stalling, "toy", DiskFormat.QED)) {
+            assertThat(in.skip(100_000)).isEqualTo(100_000);
+            ValidationReport report = in.drainAndReport();
+
+            assertThat(report.accepted()).as(report.findings().toString()).isTrue();
+            assertThat(report.virtualSize()).hasValue(image.length);
+        }
+    }
+
+    /**
+     * A made-up format whose header points to a chain of links just behind the kept head, each
+     * link pointing to the next: every link is only known once the one before it has passed.
+     */
+    private static final class ChainInspector implements FormatInspector {
+        @Override
+        public DiskFormat format() {
+            return DiskFormat.QED;
+        }
+
+        @Override
+        public void inspect(ImageBytes image, InspectionBuilder result) {
+            java.nio.ByteBuffer head = image.read(0, 4);
+            if (head.remaining() < 4 || head.getInt(0) != 0x43484e21) {
+                return;
+            }
+            result.magicFound();
+            long link = StreamImageBytes.HEAD;
+            while (link != 0) {
+                link = image.readExactly(link, 8, "link").getLong(0);
+            }
+            result.matched().virtualSize(image.size());
+        }
+
+        static byte[] image(int links) {
+            byte[] data = new byte[300 * 1024];
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(data);
+            buffer.putInt(0, 0x43484e21);
+            for (int i = 0; i < links; i++) {
+                long at = StreamImageBytes.HEAD + 16L * i;
+                buffer.putLong((int) at, i == links - 1 ? 0 : at + 16);
+            }
+            return data;
+        }
+    }
 }
