@@ -99,7 +99,8 @@ final class VhdInspector implements FormatInspector {
             return VhdFooter.read(tail, start);
         }
         // From index 1: index 0 is the whole footer (checked above) or, in a file shorter than a
-        // footer, offset 0, whose cookie inspect() already handled.
+        // footer, offset 0, whose cookie inspect() already handled. The bound only saves work:
+        // Magic.at answers false for a cookie that would run past the bytes read.
         for (int i = 1; i + VhdFooter.COOKIE.length <= length; i++) {
             if (VhdFooter.hasCookie(tail, i)) {
                 result.magicFound();

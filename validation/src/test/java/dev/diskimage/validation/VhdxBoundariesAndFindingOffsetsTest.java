@@ -63,6 +63,22 @@ class VhdxBoundariesAndFindingOffsetsTest {
     }
 
     @Test
+    void acceptsAChunkBoundaryWhereTheBatFillsTwoMebibytesExactly() throws Exception {
+        // 64 MiB blocks and 512-byte sectors: chunks of 64 blocks. 258112 data blocks end a chunk
+        // (4033 * 64), so they need 4032 bitmap entries between them: 262144 entries, 2 MiB.
+        Path file = InspectorHarness.qemuImg(dir, "chunk-boundary.vhdx", "create", "-q", "-f", "vhdx", "-o",
+                "block_size=64M", "{}", (258112L * 64) + "M");
+        byte[] image = Files.readAllBytes(file);
+        assertThat(batLength(image)).isEqualTo(2 * MIB);
+
+        Inspection inspection = InspectorHarness.inspect(inspector, file);
+
+        assertThat(inspection.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(inspection.virtualSize()).hasValue(258112L * 64 * MIB)
+                .hasValue(InspectorHarness.qemuVirtualSize(file, "vhdx"));
+    }
+
+    @Test
     void rejectsAVirtualSizeOneBlockTooLargeForTheBatRegionAsQemuDoes() throws Exception {
         byte[] image = fullBat.clone();
         le(image).putLong(VhdxInspectorTest.metadataItem(image, VhdxInspector.VIRTUAL_DISK_SIZE), 131042 * MIB);
