@@ -330,9 +330,9 @@ final class Qcow2Inspector implements FormatInspector {
     private static Extensions walkExtensions(ImageBytes image, InspectionBuilder result, long headerLength,
             long clusterSize, long backingFileOffset, long fileSize) {
         Extensions found = new Extensions();
-        // block/qcow2.c: extensions end at the backing file name if it sits in the first cluster.
-        long end = backingFileOffset > headerLength && backingFileOffset < clusterSize ? backingFileOffset
-                : clusterSize;
+        // block/qcow2.c: extensions end where the backing file name starts (readBackingName has
+        // kept it inside the first cluster); with the name at or before header_length there are none.
+        long end = backingFileOffset != 0 ? backingFileOffset : clusterSize;
         long offset = headerLength;
         for (int count = 0; offset < end; count++) {
             if (count >= MAX_EXTENSIONS) {

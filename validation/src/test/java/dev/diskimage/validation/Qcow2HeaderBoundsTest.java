@@ -277,6 +277,21 @@ class Qcow2HeaderBoundsTest {
     }
 
     @Test
+    void readsNoExtensionsWhenTheBackingNameStartsRightAfterTheHeader() {
+        // qemu ends the extension list at backing_file_offset: a name at header_length leaves none.
+        byte[] image = patchU32(patchU64(plain, 8, 112), 16, 10);
+        byte[] name = "base.qcow2".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(name, 0, image, 112, name.length);
+        Inspection result = inspect(image);
+        assertAccepted(result);
+        assertThat(result.details()).doesNotContainKey("feature_name_table");
+        assertThat(result.references()).singleElement().satisfies(ref -> {
+            assertThat(ref.target()).isEqualTo("base.qcow2");
+            assertThat(ref.offset()).isEqualTo(112);
+        });
+    }
+
+    @Test
     void acceptsUpTo1023HeaderExtensionsAndRefusesThe1024th() {
         // 2 MiB clusters leave room for thousands of 8-byte extensions before the end marker.
         for (int count : new int[] {1023, 1024}) {
