@@ -60,18 +60,6 @@ class Qcow2HeaderBoundsTest {
         return InspectorHarness.inspect(inspector, image);
     }
 
-    private static byte[] patchU32(byte[] image, int offset, long value) {
-        byte[] copy = image.clone();
-        ByteBuffer.wrap(copy).putInt(offset, (int) value);
-        return copy;
-    }
-
-    private static byte[] patchU64(byte[] image, int offset, long value) {
-        byte[] copy = image.clone();
-        ByteBuffer.wrap(copy).putLong(offset, value);
-        return copy;
-    }
-
     /** The image padded with zeros to a whole number of clusters, so its end is cluster aligned. */
     private static byte[] clusterAligned(byte[] image) {
         return Arrays.copyOf(image, (image.length + CLUSTER - 1) / CLUSTER * CLUSTER);
@@ -130,7 +118,7 @@ class Qcow2HeaderBoundsTest {
     @Test
     void ignoresTheCompressionByteWhenTheHeaderLengthEndsBeforeIt() {
         // header_length 104: byte 104 is the type of the first extension, not a compression type.
-        byte[] image = patchU32(plain, 100, 104);
+        byte[] image = Qcow2InspectorTest.patchU32(plain, 100, 104);
         ByteBuffer.wrap(image).putInt(104, 0x7f000001).putInt(108, 0).putLong(112, 0);
         Inspection result = inspect(image);
         assertAccepted(result);
@@ -141,14 +129,14 @@ class Qcow2HeaderBoundsTest {
     void rejectsExtendedL2ImageWhoseL1TableOnlyMapsHalfTheDisk() {
         // With 16-byte L2 entries a 64 KiB L2 table maps 256 MiB: 1 GiB needs 4 L1 entries, not 2.
         assertThat(ByteBuffer.wrap(extendedL2).getInt(36)).isEqualTo(4);
-        assertRejectedAt(inspect(patchU32(extendedL2, 36, 2)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 36);
+        assertRejectedAt(inspect(Qcow2InspectorTest.patchU32(extendedL2, 36, 2)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 36);
     }
 
     @Test
     void countsAPartlyMappedL1EntryForAVirtualSizeOneClusterPastAnL2Span() {
-        byte[] oneClusterMore = patchU64(clusterAligned(plain), 24, GIB + CLUSTER);
-        assertRejectedAt(inspect(patchU32(oneClusterMore, 36, 2)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 36);
-        Inspection threeEntries = inspect(patchU32(oneClusterMore, 36, 3));
+        byte[] oneClusterMore = Qcow2InspectorTest.patchU64(clusterAligned(plain), 24, GIB + CLUSTER);
+        assertRejectedAt(inspect(Qcow2InspectorTest.patchU32(oneClusterMore, 36, 2)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 36);
+        Inspection threeEntries = inspect(Qcow2InspectorTest.patchU32(oneClusterMore, 36, 3));
         assertAccepted(threeEntries);
         assertThat(threeEntries.virtualSize()).hasValue(GIB + CLUSTER);
     }
@@ -181,31 +169,31 @@ class Qcow2HeaderBoundsTest {
     void rejectsL1EntryPointingExactlyAtTheEndOfTheFile() {
         byte[] image = clusterAligned(plain);
         int l1 = (int) ByteBuffer.wrap(image).getLong(40);
-        assertRejectedAt(inspect(patchU64(image, l1, image.length)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, l1);
-        assertAccepted(inspect(patchU64(image, l1, image.length - CLUSTER)));
+        assertRejectedAt(inspect(Qcow2InspectorTest.patchU64(image, l1, image.length)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, l1);
+        assertAccepted(inspect(Qcow2InspectorTest.patchU64(image, l1, image.length - CLUSTER)));
     }
 
     @Test
     void rejectsL1EntryWithAMisalignedL2Table() {
         int l1 = (int) ByteBuffer.wrap(plain).getLong(40);
-        assertRejectedAt(inspect(patchU64(plain, l1 + 8, CLUSTER + 512)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS,
+        assertRejectedAt(inspect(Qcow2InspectorTest.patchU64(plain, l1 + 8, CLUSTER + 512)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS,
                 l1 + 8);
     }
 
     @Test
     void rejectsRefcountTableLargerThanQemuAllowsAtItsClusterCount() {
         // qemu caps the refcount table at 8 MiB: 128 clusters of 64 KiB.
-        assertRejectedAt(inspect(patchU32(plain, 56, 129)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 56);
+        assertRejectedAt(inspect(Qcow2InspectorTest.patchU32(plain, 56, 129)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 56);
     }
 
     @Test
     void rejectsMisalignedRefcountTable() {
-        assertRejectedAt(inspect(patchU64(plain, 48, CLUSTER + 512)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 48);
+        assertRejectedAt(inspect(Qcow2InspectorTest.patchU64(plain, 48, CLUSTER + 512)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 48);
     }
 
     @Test
     void rejectsMisalignedSnapshotTable() {
-        byte[] image = patchU64(patchU32(plain, 60, 1), 64, CLUSTER + 512);
+        byte[] image = Qcow2InspectorTest.patchU64(Qcow2InspectorTest.patchU32(plain, 60, 1), 64, CLUSTER + 512);
         assertRejectedAt(inspect(image), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 64);
     }
 
@@ -214,9 +202,9 @@ class Qcow2HeaderBoundsTest {
         // 2000 entries of at least 40 bytes cannot fit in the last 64 KiB cluster.
         byte[] image = clusterAligned(plain);
         long lastCluster = image.length - CLUSTER;
-        byte[] patched = patchU64(patchU32(image, 60, 2000), 64, lastCluster);
+        byte[] patched = Qcow2InspectorTest.patchU64(Qcow2InspectorTest.patchU32(image, 60, 2000), 64, lastCluster);
         assertRejectedAt(inspect(patched), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, lastCluster);
-        Inspection fits = inspect(patchU64(patchU32(image, 60, 1000), 64, lastCluster));
+        Inspection fits = inspect(Qcow2InspectorTest.patchU64(Qcow2InspectorTest.patchU32(image, 60, 1000), 64, lastCluster));
         assertAccepted(fits);
         assertThat(fits.details()).containsEntry("snapshots", 1000L);
     }
@@ -231,7 +219,7 @@ class Qcow2HeaderBoundsTest {
             assertThat(Arrays.copyOfRange(dataFile, name, name + target.length)).isEqualTo(target);
         });
         // Without a name extension the reference points at the incompatible feature bits.
-        Inspection unnamed = inspect(patchU64(plain, 72, 1L << 2));
+        Inspection unnamed = inspect(Qcow2InspectorTest.patchU64(plain, 72, 1L << 2));
         assertThat(unnamed.references()).singleElement()
                 .satisfies(ref -> assertThat(ref.offset()).isEqualTo(72));
     }
@@ -240,11 +228,11 @@ class Qcow2HeaderBoundsTest {
     void countsBitmapsOnlyWhileTheAutoclearBitVouchesForThem() {
         assertThat(inspect(bitmaps).details()).containsEntry("bitmaps", 1L);
         // qemu clears the autoclear bit when an older version wrote the image: the extension is stale.
-        Inspection stale = inspect(patchU64(bitmaps, 88, 0));
+        Inspection stale = inspect(Qcow2InspectorTest.patchU64(bitmaps, 88, 0));
         assertAccepted(stale);
         assertThat(stale.details()).doesNotContainKey("bitmaps");
         // The bit without a bitmaps extension: nothing to count.
-        Inspection none = inspect(patchU64(plain, 88, 1));
+        Inspection none = inspect(Qcow2InspectorTest.patchU64(plain, 88, 1));
         assertAccepted(none);
         assertThat(none.details()).doesNotContainKey("bitmaps");
     }
@@ -252,34 +240,34 @@ class Qcow2HeaderBoundsTest {
     @Test
     void rejectsBitmapsExtensionShorterThanItsFields() {
         int data = extensionData(bitmaps, EXT_BITMAPS);
-        assertRejectedAt(inspect(patchU32(bitmaps, data - 4, 16)), FindingCode.MALFORMED_HEADER, data);
+        assertRejectedAt(inspect(Qcow2InspectorTest.patchU32(bitmaps, data - 4, 16)), FindingCode.MALFORMED_HEADER, data);
     }
 
     @Test
     void rejectsBitmapDirectoryBeyondTheEndOfTheFile() {
         int data = extensionData(bitmaps, EXT_BITMAPS);
-        Inspection result = inspect(patchU64(bitmaps, data + 16, 1L << 40));
+        Inspection result = inspect(Qcow2InspectorTest.patchU64(bitmaps, data + 16, 1L << 40));
         assertRejectedAt(result, FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS, 1L << 40);
     }
 
     @Test
     void rejectsEncryptionExtensionShorterThanItsFields() {
         int data = extensionData(encrypted, EXT_FULL_DISK_ENCRYPTION);
-        assertRejectedAt(inspect(patchU32(encrypted, data - 4, 8)), FindingCode.MALFORMED_HEADER, data);
+        assertRejectedAt(inspect(Qcow2InspectorTest.patchU32(encrypted, data - 4, 8)), FindingCode.MALFORMED_HEADER, data);
     }
 
     @Test
     void rejectsEncryptionHeaderBeyondTheEndOfTheFile() {
         int data = extensionData(encrypted, EXT_FULL_DISK_ENCRYPTION);
         assertAccepted(inspect(encrypted));
-        assertRejectedAt(inspect(patchU64(encrypted, data, 1L << 40)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS,
+        assertRejectedAt(inspect(Qcow2InspectorTest.patchU64(encrypted, data, 1L << 40)), FindingCode.QCOW2_TABLE_OUT_OF_BOUNDS,
                 1L << 40);
     }
 
     @Test
     void readsNoExtensionsWhenTheBackingNameStartsRightAfterTheHeader() {
         // qemu ends the extension list at backing_file_offset: a name at header_length leaves none.
-        byte[] image = patchU32(patchU64(plain, 8, 112), 16, 10);
+        byte[] image = Qcow2InspectorTest.patchU32(Qcow2InspectorTest.patchU64(plain, 8, 112), 16, 10);
         byte[] name = "base.qcow2".getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(name, 0, image, 112, name.length);
         Inspection result = inspect(image);

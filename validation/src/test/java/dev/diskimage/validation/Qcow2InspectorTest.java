@@ -46,13 +46,15 @@ class Qcow2InspectorTest {
         assertThat(result.findings()).anyMatch(f -> f.rejects() && f.code() == code);
     }
 
-    private static byte[] patchU32(byte[] image, int offset, long value) {
+    /** A copy of {@code image} with a big-endian u32 (qcow2's byte order) at {@code offset}. */
+    static byte[] patchU32(byte[] image, int offset, long value) {
         byte[] copy = image.clone();
         ByteBuffer.wrap(copy).putInt(offset, (int) value);
         return copy;
     }
 
-    private static byte[] patchU64(byte[] image, int offset, long value) {
+    /** A copy of {@code image} with a big-endian u64 at {@code offset}. */
+    static byte[] patchU64(byte[] image, int offset, long value) {
         byte[] copy = image.clone();
         ByteBuffer.wrap(copy).putLong(offset, value);
         return copy;
