@@ -19,6 +19,9 @@ import java.util.List;
 final class LuksVolumes {
     static final String PASSPHRASE = "correct horse battery";
     static final String WRONG = "correct horse battery!";
+    /** Debian installs cryptsetup in /usr/sbin, which a non-root PATH may lack. */
+    private static final String CRYPTSETUP = Files.isExecutable(Path.of("/usr/sbin/cryptsetup"))
+            ? "/usr/sbin/cryptsetup" : "cryptsetup";
 
     private LuksVolumes() {
     }
@@ -50,7 +53,7 @@ final class LuksVolumes {
 
     static boolean cryptsetupAvailable() {
         try {
-            return run(List.of("cryptsetup", "--version")).exit == 0;
+            return run(List.of(CRYPTSETUP, "--version")).exit == 0;
         } catch (IOException | InterruptedException e) {
             return false;
         }
@@ -64,7 +67,7 @@ final class LuksVolumes {
             raf.setLength((long) mib << 20);
         }
         Path key = keyFile(dir, name + ".key", PASSPHRASE);
-        List<String> command = new ArrayList<>(List.of("cryptsetup", "luksFormat", "--batch-mode", "--key-file",
+        List<String> command = new ArrayList<>(List.of(CRYPTSETUP, "luksFormat", "--batch-mode", "--key-file",
                 key.toString()));
         command.addAll(List.of(options));
         command.add(file.toString());
@@ -77,7 +80,7 @@ final class LuksVolumes {
 
     /** {@code cryptsetup open --test-passphrase}: true when cryptsetup opens a slot with the passphrase. */
     static boolean cryptsetupOpens(Path volume, Path keyFile) throws Exception {
-        Result result = run(List.of("cryptsetup", "open", "--test-passphrase", "--key-file", keyFile.toString(),
+        Result result = run(List.of(CRYPTSETUP, "open", "--test-passphrase", "--key-file", keyFile.toString(),
                 volume.toString()));
         if (result.exit != 0 && result.exit != 2) {
             throw new IllegalStateException("cryptsetup open --test-passphrase exited " + result.exit + ": "
@@ -87,7 +90,7 @@ final class LuksVolumes {
     }
 
     static String luksDump(Path volume, String... options) throws Exception {
-        List<String> command = new ArrayList<>(List.of("cryptsetup", "luksDump"));
+        List<String> command = new ArrayList<>(List.of(CRYPTSETUP, "luksDump"));
         command.addAll(List.of(options));
         command.add(volume.toString());
         Result result = run(command);
