@@ -28,7 +28,9 @@ public final class CipherSpecException extends ImageException {
         KEY_SIZE
     }
 
+    /** The part that was refused. */
     private final Part part;
+    /** The refused value, sanitized. */
     private final String value;
 
     CipherSpecException(Part part, String value, String reason) {

@@ -286,8 +286,10 @@ public final class LuksHeader {
             long offset = area.offset().orElseThrow(() -> bad(file, what + " area offset is missing or not a number"));
             long size = area.size().orElseThrow(() -> bad(file, what + " area size is missing or not a number"));
             long material = (long) keyBytes * STRIPES;
-            if (offset < areaStart || size < material || offset > areaEnd || size > areaEnd - offset) {
-                throw bad(file, what + " area at " + offset + " with " + size + " bytes does not hold " + material
+            // Key material is decrypted in whole 512-byte sectors: the area must hold the last partial one.
+            long sectors = (material + SectorCipher.SECTOR - 1) / SectorCipher.SECTOR * SectorCipher.SECTOR;
+            if (offset < areaStart || size < sectors || offset > areaEnd || size > areaEnd - offset) {
+                throw bad(file, what + " area at " + offset + " with " + size + " bytes does not hold " + sectors
                         + " bytes of key material between the headers (" + areaStart + ") and the data (" + areaEnd
                         + ")");
             }

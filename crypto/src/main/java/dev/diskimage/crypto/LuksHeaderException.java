@@ -15,7 +15,9 @@ public class LuksHeaderException extends ImageException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** What is wrong, without the file name. */
     private final String reason;
+    /** The offset of the field to blame, or -1. */
     private final long offset;
 
     /**

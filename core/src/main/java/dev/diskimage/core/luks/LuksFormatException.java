@@ -19,7 +19,9 @@ public final class LuksFormatException extends ImageException {
         TRUNCATED
     }
 
+    /** What kind of rule the structure broke. */
     private final Kind kind;
+    /** Where the offending field sits in the file. */
     private final long offset;
 
     /**
