@@ -131,4 +131,20 @@ class LuksHeaderRealVolumesTest {
                 .isEqualTo(new LuksHeader.Kdf(LuksHeader.KdfType.PBKDF2, "sha512", 1000, 0, 0, 0));
         assertUnlockAgreesWithCryptsetup(volume);
     }
+
+    @Test
+    void findsTheSlotAnAddedPassphraseOpens() throws Exception {
+        Path volume = LuksVolumes.cryptsetupLuks(dir, "cs2-two-slots.luks", 20, "--type", "luks2", "--pbkdf", "pbkdf2",
+                "--pbkdf-force-iterations", "1000");
+        Path second = LuksVolumes.keyFile(dir, "second.key", "second passphrase");
+        LuksVolumes.cryptsetup("luksAddKey", "--batch-mode", "--key-file", dir.resolve("cs2-two-slots.luks.key").toString(),
+                "--pbkdf", "argon2i", "--pbkdf-memory", "1024", "--pbkdf-force-iterations", "4", "--pbkdf-parallel", "1",
+                volume.toString(), second.toString());
+        LuksHeader header = LuksHeader.read(volume);
+        assertThat(header.activeKeySlots()).extracting(LuksHeader.KeySlot::index).containsExactly(0, 1);
+        assertThat(header.unlockingSlot(LuksVolumes.PASSPHRASE.getBytes(StandardCharsets.UTF_8))).hasValue(0);
+        assertThat(header.unlockingSlot("second passphrase".getBytes(StandardCharsets.UTF_8))).hasValue(1);
+        assertThat(header.unlockingSlot(LuksVolumes.WRONG.getBytes(StandardCharsets.UTF_8))).isEmpty();
+        assertThat(LuksVolumes.cryptsetupOpens(volume, second)).isTrue();
+    }
 }

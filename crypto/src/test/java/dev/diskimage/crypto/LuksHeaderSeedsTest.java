@@ -62,4 +62,38 @@ class LuksHeaderSeedsTest {
         assertThatThrownBy(() -> LuksHeader.read(seed("luks2-bad-checksum.luks")))
                 .isInstanceOf(LuksHeaderException.class).hasMessageContaining("checksum does not match");
     }
+
+    @Test
+    void leavesTheCallersPassphraseUnchanged() throws Exception {
+        LuksHeader header = LuksHeader.read(seed("luks2-pbkdf2-essiv.luks"));
+        byte[] bytes = PASSPHRASE.clone();
+        char[] chars = "secret pw".toCharArray();
+        assertThat(header.unlocks(bytes)).isTrue();
+        assertThat(header.unlocks(chars)).isTrue();
+        assertThat(bytes).isEqualTo(PASSPHRASE);
+        assertThat(chars).containsExactly("secret pw".toCharArray());
+    }
+
+    @Test
+    void passphraseFilesAreReadWholeWithACapAndNeverQuoted() throws Exception {
+        LuksHeader header = LuksHeader.read(seed("luks2-pbkdf2-essiv.luks"));
+        assertThat(header.unlocksWithFile(Files.write(dir.resolve("right"), PASSPHRASE))).isTrue();
+        assertThat(header.unlocksWithFile(Files.writeString(dir.resolve("newline"), "secret pw\n"))).isFalse();
+        Path missing = dir.resolve("missing-key");
+        assertThatThrownBy(() -> header.unlocksWithFile(missing)).isInstanceOf(LuksHeaderException.class)
+                .hasMessageContaining("missing-key").hasMessageContaining("cannot be read");
+        Path huge = dir.resolve("huge-key");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            file.setLength(LuksHeader.MAX_PASSPHRASE_FILE + 1);
+        }
+        assertThatThrownBy(() -> header.unlocksWithFile(huge)).isInstanceOf(LuksHeaderException.class)
+                .hasMessageContaining("larger than " + LuksHeader.MAX_PASSPHRASE_FILE);
+    }
+
+    @Test
+    void toStringShowsTheHeaderButNoSecrets() throws Exception {
+        LuksHeader header = LuksHeader.read(seed("luks2-pbkdf2-essiv.luks"));
+        assertThat(header.toString()).contains("version=2", "aes-cbc-essiv:sha256", "activeKeySlots=[0]")
+                .doesNotContain("secret pw").doesNotContain("salt");
+    }
 }

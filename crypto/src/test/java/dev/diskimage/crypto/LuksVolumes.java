@@ -89,6 +89,16 @@ final class LuksVolumes {
         return result.exit == 0;
     }
 
+    /** Runs cryptsetup with {@code args}; fails the test when it fails. */
+    static void cryptsetup(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(CRYPTSETUP));
+        command.addAll(List.of(args));
+        Result result = run(command);
+        if (result.exit != 0) {
+            throw new IllegalStateException(command + " failed: " + result.output);
+        }
+    }
+
     static String luksDump(Path volume, String... options) throws Exception {
         List<String> command = new ArrayList<>(List.of(CRYPTSETUP, "luksDump"));
         command.addAll(List.of(options));
