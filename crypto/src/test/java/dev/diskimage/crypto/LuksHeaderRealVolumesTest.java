@@ -147,4 +147,29 @@ class LuksHeaderRealVolumesTest {
         assertThat(header.unlockingSlot(LuksVolumes.WRONG.getBytes(StandardCharsets.UTF_8))).isEmpty();
         assertThat(LuksVolumes.cryptsetupOpens(volume, second)).isTrue();
     }
+
+    @Test
+    void agreesWithCryptsetupJsonMetadata() throws Exception {
+        Path volume = LuksVolumes.cryptsetupLuks(dir, "cs2-json.luks", 20, "--type", "luks2", "--pbkdf", "argon2id",
+                "--pbkdf-memory", "2048", "--pbkdf-force-iterations", "5", "--pbkdf-parallel", "2", "--hash", "sha512",
+                "--cipher", "aes-cbc-essiv:sha256", "--key-size", "256");
+        com.fasterxml.jackson.databind.JsonNode json = dev.diskimage.core.StrictJson.tree()
+                .readTree(LuksVolumes.luksDump(volume, "--dump-json-metadata"));
+        com.fasterxml.jackson.databind.JsonNode slot = json.get("keyslots").get("0");
+        com.fasterxml.jackson.databind.JsonNode segment = json.get("segments").get("0");
+        LuksHeader header = LuksHeader.read(volume);
+        assertThat(header.cipher()).isEqualTo(segment.get("encryption").asText()).isEqualTo("aes-cbc-essiv:sha256");
+        assertThat(header.payloadOffset()).isEqualTo(Long.parseLong(segment.get("offset").asText()));
+        assertThat(header.keySizeBits()).isEqualTo(8 * slot.get("key_size").asInt()).isEqualTo(256);
+        assertThat(header.hash()).isEqualTo(json.get("digests").get("0").get("hash").asText());
+        LuksHeader.KeySlot ours = header.activeKeySlots().get(0);
+        assertThat(ours.kdf()).isEqualTo(new LuksHeader.Kdf(LuksHeader.KdfType.ARGON2ID, "", 0,
+                slot.get("kdf").get("time").asLong(), slot.get("kdf").get("memory").asLong(),
+                slot.get("kdf").get("cpus").asInt()));
+        assertThat(ours.areaOffset()).isEqualTo(Long.parseLong(slot.get("area").get("offset").asText()));
+        assertThat(ours.cipher()).isEqualTo(slot.get("area").get("encryption").asText());
+        assertThat(ours.afHash()).isEqualTo(slot.get("af").get("hash").asText()).isEqualTo("sha512");
+        assertThat(ours.stripes()).isEqualTo(slot.get("af").get("stripes").asInt());
+        assertUnlockAgreesWithCryptsetup(volume);
+    }
 }
