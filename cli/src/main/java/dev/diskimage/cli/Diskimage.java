@@ -49,6 +49,7 @@ public final class Diskimage implements Callable<Integer> {
     static Map<String, Object> subcommands(InputStream in) {
         Map<String, Object> commands = new LinkedHashMap<>();
         commands.put("check", new ImageCheck(in));
+        commands.put("luks-dump", new LuksDump());
         return commands;
     }
 
