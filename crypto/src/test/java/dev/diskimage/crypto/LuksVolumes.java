@@ -1,6 +1,6 @@
 package dev.diskimage.crypto;
 
-import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -61,7 +61,7 @@ final class LuksVolumes {
 
     /** {@code cryptsetup luksFormat} on a new sparse file of {@code mib} MiB, with PASSPHRASE. */
     static Path cryptsetupLuks(Path dir, String name, int mib, String... options) throws Exception {
-        assumeThat(cryptsetupAvailable()).as("cryptsetup is installed (scripts/ensure-tools.sh)").isTrue();
+        assertThat(cryptsetupAvailable()).as("cryptsetup is installed (run scripts/ensure-tools.sh)").isTrue();
         Path file = dir.resolve(name);
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength((long) mib << 20);
