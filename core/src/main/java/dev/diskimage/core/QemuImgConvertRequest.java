@@ -121,8 +121,13 @@ public final class QemuImgConvertRequest {
         return startListener;
     }
 
-    /** The qemu-img arguments after the program name. */
-    List<String> arguments() {
+    /**
+     * The qemu-img arguments after the program name, as they are passed: options first, then the
+     * source and the target.
+     *
+     * @return a new modifiable list, starting with {@code convert}
+     */
+    public List<String> arguments() {
         List<String> args = new ArrayList<>(List.of("convert"));
         for (QemuObject object : objects) {
             args.add("--object");
