@@ -99,9 +99,9 @@ public final class ConvertVsQemuImg {
     private static void print(String oursName, String baselineName, double[] ours, double[] baseline) {
         double a = median(ours);
         double b = median(baseline);
-        System.out.printf(Locale.ROOT, "%-48s median %7.2f s  runs %s%n", oursName, a, Arrays.toString(round(ours)));
+        System.out.printf(Locale.ROOT, "%-48s median %7.2f s  runs %s%n", oursName, a, round(ours));
         System.out.printf(Locale.ROOT, "%-48s median %7.2f s  runs %s%n", baselineName, b,
-                Arrays.toString(round(baseline)));
+                round(baseline));
         System.out.printf(Locale.ROOT, "%-48s %7.3f%n%n", "ratio (first / second)", a / b);
     }
 
