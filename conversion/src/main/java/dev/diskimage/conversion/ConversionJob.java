@@ -82,6 +82,7 @@ final class ConversionJob implements Runnable {
 
     ConversionResult convert() {
         ValidatedImage source = validatedSource();
+        LOG.debug("source {} accepted as {}", source.path(), source.format().qemuName());
         DiskFormat targetFormat = request.targetFormat();
         checkRequestFitsFormats(source, targetFormat);
         Path target = request.target();
@@ -93,6 +94,7 @@ final class ConversionJob implements Runnable {
             PartialTarget.removeStale(partial.get().path().getParent());
             needed = spaceNeeded(source, targetFormat);
             SpaceCheck.checkAvailableSpace(partial.get().path().getParent(), needed, source.path().toString());
+            LOG.debug("{} bytes needed and available for {}", needed, target);
         }
         CgroupIoThrottle cgroup = cgroupFor(targetDevice);
         LiveConversions.Entry entry = LiveConversions.register(partial);
@@ -132,8 +134,11 @@ final class ConversionJob implements Runnable {
                 if (cancelled) {
                     throw new ConversionCancelledException(target);
                 }
+                LOG.debug("qemu-img convert ended after {} ms", duration.toMillis());
                 validateOutput(writeTo, target, targetFormat, targetDevice.isPresent());
+                LOG.debug("output {} accepted as {}", writeTo, targetFormat.qemuName());
                 partial.ifPresent(PartialTarget::commit);
+                LOG.debug("output moved into place at {}", target);
                 logThroughput(source, target, duration);
                 return new ConversionResult(target, source.format(), targetFormat, source.virtualSize(), mode, inPlace,
                         duration, command.arguments());
