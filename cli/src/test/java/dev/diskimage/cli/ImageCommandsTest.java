@@ -142,6 +142,28 @@ class ImageCommandsTest {
         assertThat(target).doesNotExist();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"info", "convert", "resize", "measure"})
+    void unknownOptionsAreUsageErrors(String command) {
+        oneLineError(run(command, "--frobnicate", "x"), 2, "--frobnicate");
+    }
+
+    @Test
+    void theProgressBarRedrawsOneLineAndEndsIt() {
+        java.io.StringWriter text = new java.io.StringWriter();
+        ProgressBar bar = new ProgressBar(new java.io.PrintWriter(text, true));
+
+        bar.accept(0.0);
+        bar.accept(45.67);
+        bar.accept(45.9);
+        bar.accept(100.0);
+        bar.finish();
+
+        assertThat(text.toString()).isEqualTo("\r[" + " ".repeat(30) + "]   0%\r[" + "#".repeat(13) + " ".repeat(17)
+                + "]  45%\r[" + "#".repeat(30) + "] 100%" + System.lineSeparator());
+        assertThat(ProgressBar.stderrIsTerminal()).isFalse();
+    }
+
     @Test
     void convertWithoutTargetFormatOrDestIsAUsageError() throws IOException {
         oneLineError(run("convert", raw("s.raw", MIB).toString(), dir.resolve("t").toString()), 2, "-O");
@@ -188,6 +210,8 @@ class ImageCommandsTest {
         assertThat(json(run).get("fully_allocated").asLong()).isGreaterThanOrEqualTo(2 * MIB);
         assertThat(text.out()).contains("required size: ", "fully allocated size: ");
         oneLineError(run("measure", "-O", "tape", image.toString()), 2, "tape");
+        oneLineError(run("measure", "-f", "tape", "-O", "raw", image.toString()), 2, "tape");
+        oneLineError(run("measure", "-f", "qcow2", "-O", "raw", image.toString()), 1, "unacceptable");
         oneLineError(run("measure", image.toString()), 2, "-O");
     }
 
