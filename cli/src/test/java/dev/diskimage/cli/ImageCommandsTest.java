@@ -143,9 +143,10 @@ class ImageCommandsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"info", "convert", "resize", "measure"})
-    void unknownOptionsAreUsageErrors(String command) {
-        oneLineError(run(command, "--frobnicate", "x"), 2, "--frobnicate");
+    @ValueSource(strings = {"info --frobnicate a", "convert -O raw --frobnicate a b", "resize --frobnicate a 1M",
+            "measure -O raw --frobnicate a"})
+    void unknownOptionsAreUsageErrors(String commandLine) {
+        oneLineError(run(commandLine.split(" ")), 2, "--frobnicate");
     }
 
     @Test

@@ -70,7 +70,8 @@ public final class ConvertRequest {
      *
      * @param source the image file to convert
      * @param target where the converted image appears: a file path (written beside it and
-     *     renamed into place) or a block device (written in place)
+     *     renamed into place, replacing a file already there only once the conversion
+     *     succeeded) or a block device (written in place)
      * @param targetFormat the format to write, passed as {@code -O}
      * @return a builder with the defaults: no options, no compression, no throttle,
      *     {@link TargetCache#AUTO}, sparse output, no timeout, no progress listener
