@@ -146,6 +146,35 @@ class ConvertEndToEndIT {
         }
     }
 
+    @Test
+    void aJvmStoppedWithSigtermMidConversionRemovesItsSiblingAndStopsQemuImg()
+            throws IOException, InterruptedException {
+        Path source = raw("term.raw", 64 * MIB, 32 * MIB);
+        Path target = dir.resolve("termed.qcow2");
+        Process jvm = new ProcessBuilder(DISKIMAGE.toString(), "convert", "-q", "-O", "qcow2", "--rate-limit", "2M",
+                source.toString(), target.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("termed.log").toFile()).start();
+        try {
+            long qemu = awaitQemuImgMentioning("termed.qcow2", 60);
+            long created = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (named(PARTIAL).stream().noneMatch(ConvertEndToEndIT::hasData) && System.nanoTime() < created) {
+                Thread.sleep(50);
+            }
+            ProcessHandle parent = ProcessHandle.of(qemu).flatMap(ProcessHandle::parent).orElseThrow();
+
+            // SIGTERM: the JVM runs its shutdown hooks, and the converter's kills qemu-img and
+            // deletes the sibling before the JVM exits.
+            parent.destroy();
+            assertThat(parent.onExit().completeOnTimeout(null, 20, TimeUnit.SECONDS).join()).isNotNull();
+
+            assertThat(qemuImgsMentioning("termed.qcow2")).as("orphaned qemu-img").isEmpty();
+            assertThat(named(PARTIAL)).isEmpty();
+            assertThat(target).doesNotExist();
+        } finally {
+            jvm.destroyForcibly();
+        }
+    }
+
     private static boolean hasData(Path file) {
         try {
             return Files.size(file) > MIB;
