@@ -91,6 +91,27 @@ class ConvertEndToEndIT {
     }
 
     @Test
+    void drawsAProgressBarOnlyOnATerminalAndVerboseShowsTheSteps() throws IOException, InterruptedException {
+        Path source = raw("p.raw", 4 * MIB, 2 * MIB);
+        Path onTerminal = dir.resolve("tty.qcow2");
+        // script(1) gives the launcher a pseudo-terminal for stdin, stdout and stderr.
+        Process script = new ProcessBuilder("script", "-qfec", DISKIMAGE + " convert -O qcow2 " + source + " "
+                + onTerminal, "/dev/null").redirectErrorStream(true).start();
+        String terminal = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(script.waitFor()).as(terminal).isZero();
+
+        ImageCheckEndToEndIT.Run piped = diskimage("convert", "-v", "-O", "qcow2", source.toString(),
+                dir.resolve("pipe.qcow2").toString());
+        ImageCheckEndToEndIT.Run quiet = diskimage("convert", "-q", "-O", "qcow2", source.toString(),
+                dir.resolve("quiet.qcow2").toString());
+
+        assertThat(terminal).contains("\r[", "] 100%", "converted " + source);
+        assertThat(piped.exit()).as(piped.err()).isZero();
+        assertThat(piped.err()).doesNotContain("\r[").contains("DEBUG", "accepted as raw", "qemu-img convert ended");
+        assertThat(quiet.out() + quiet.err()).isEmpty();
+    }
+
+    @Test
     void resizesAndRefusesAnUnaskedShrink() throws IOException, InterruptedException {
         Path image = raw("r.raw", 2 * MIB, MIB);
 
