@@ -78,9 +78,13 @@ abstract class ImageCommand implements Callable<Integer> {
         }
     }
 
-    /** Validates {@code file} with the default policy; a refusal becomes exit code 1. */
-    static ValidatedImage validated(ImageValidator validator, Path file, String declared) {
-        return declared == null ? validator.check(file) : validator.check(file, format(declared, "-f"));
+    /**
+     * Validates {@code file} with the default policy; a refusal becomes exit code 1.
+     *
+     * @param option the option that declared the format, named in the error for an unknown one
+     */
+    static ValidatedImage validated(ImageValidator validator, Path file, String declared, String option) {
+        return declared == null ? validator.check(file) : validator.check(file, format(declared, option));
     }
 
     static ImageValidator validator() {

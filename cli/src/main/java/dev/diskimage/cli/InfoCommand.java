@@ -24,7 +24,7 @@ final class InfoCommand extends ImageCommand {
 
     @Override
     void execute(PrintWriter out, PrintWriter err) {
-        ValidatedImage image = validated(validator(), file, format);
+        ValidatedImage image = validated(validator(), file, format, "--format");
         image.requireUnchanged();
         QemuImgInfo info = qemu().info(file, image.format());
         if (quiet) {

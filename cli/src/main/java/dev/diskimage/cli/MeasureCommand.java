@@ -28,7 +28,7 @@ final class MeasureCommand extends ImageCommand {
     @Override
     void execute(PrintWriter out, PrintWriter err) {
         DiskFormat target = format(targetFormat, "-O");
-        ValidatedImage image = validated(validator(), file, format);
+        ValidatedImage image = validated(validator(), file, format, "-f");
         image.requireUnchanged();
         QemuImgMeasurement measurement = qemu().measure(file, image.format(), target);
         if (quiet) {

@@ -34,7 +34,7 @@ final class ResizeCommand extends ImageCommand {
     void execute(PrintWriter out, PrintWriter err) {
         long newSize = SizeParser.parse(size);
         ImageValidator validator = validator();
-        ValidatedImage image = validated(validator, file, format);
+        ValidatedImage image = validated(validator, file, format, "-f");
         ImageConverter.using(qemu(), validator).resize(image, newSize, shrink);
         if (quiet) {
             return;
