@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +30,6 @@ final class CgroupIoThrottle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CgroupIoThrottle.class);
     static final Path PROC_MOUNTS = Path.of("/proc/self/mounts");
     static final Path PROC_CGROUP = Path.of("/proc/self/cgroup");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path group;
 
@@ -98,7 +96,7 @@ final class CgroupIoThrottle implements AutoCloseable {
             throw unavailable("this process may not create cgroups in " + parent);
         }
         Path group = parent.resolve("diskimage-convert-" + ProcessHandle.current().pid() + "-"
-                + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE));
+                + java.util.HexFormat.of().formatHex(PartialTarget.randomBytes(8)));
         try {
             Files.createDirectory(group);
         } catch (IOException e) {

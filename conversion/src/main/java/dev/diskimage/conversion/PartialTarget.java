@@ -2,6 +2,7 @@ package dev.diskimage.conversion;
 
 import dev.diskimage.core.ImageIoException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ final class PartialTarget {
     private static final Pattern NAME = Pattern.compile("^\\..*" + Pattern.quote(MARKER) + "(\\d{1,19})-[0-9a-f]{16}$");
     // File names are at most 255 bytes on Linux file systems; the sibling adds about 50.
     private static final int MAX_BASE_LENGTH = 180;
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Path URANDOM = Path.of("/dev/urandom");
 
     private final Path target;
     private final Path partial;
@@ -53,10 +54,28 @@ final class PartialTarget {
         if (base.length() > MAX_BASE_LENGTH) {
             base = base.substring(0, MAX_BASE_LENGTH);
         }
-        byte[] random = new byte[8];
-        RANDOM.nextBytes(random);
+        byte[] random = randomBytes(8);
         String name = "." + base + MARKER + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(random);
         return new PartialTarget(absolute, absolute.resolveSibling(name));
+    }
+
+    /**
+     * Unpredictable bytes for the name: qemu-img creates the sibling without O_EXCL and follows a
+     * link put there, so in a directory others can write the name must not be guessable. Read
+     * from /dev/urandom: the first {@link SecureRandom} of a JVM loads the security providers,
+     * about 0.1 s of a conversion's fixed cost.
+     */
+    static byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
+        try (InputStream in = Files.newInputStream(URANDOM)) {
+            if (in.readNBytes(bytes, 0, count) == count) {
+                return bytes;
+            }
+        } catch (IOException e) {
+            // Not Linux, or no /dev: the slower source below is as good.
+        }
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     Path path() {
