@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +95,25 @@ class ConvertFlagsTest {
         assertThat(qcow2.command()).contains("-c").containsSubsequence("-r", Long.toString(1L << 30))
                 .containsSubsequence("-m", "4").containsSubsequence("-T", "writeback");
         assertThat(vpc.command()).containsSubsequence("-o", "subformat=fixed,force_size=on");
+    }
+
+    @Test
+    void backgroundConversionsRunAtLowCpuAndIoPriority() throws IOException {
+        Path priority = dir.resolve("priority");
+        Path fake = TestImages.script(dir.resolve("bin"), "case \"$1\" in convert) { nice; ionice -p $$; } > '"
+                + priority + "';; esac\nexec '" + TestImages.REAL_QEMU_IMG + "' \"$@\"");
+        ImageConverter converter = ImageConverter.using(QemuImg.at(fake), VALIDATOR);
+
+        converter.convertNow(ConvertRequest.builder(source(), dir.resolve("b.qcow2"), DiskFormat.QCOW2)
+                .background(true).build());
+        List<String> background = Files.readAllLines(priority);
+        converter.convertNow(ConvertRequest.builder(source(), dir.resolve("f.qcow2"), DiskFormat.QCOW2).build());
+        List<String> foreground = Files.readAllLines(priority);
+
+        int own = Integer.parseInt(foreground.get(0).strip());
+        assertThat(Integer.parseInt(background.get(0).strip())).isEqualTo(Math.min(19, own + 10));
+        assertThat(background.get(1)).isEqualTo("best-effort: prio 7");
+        assertThat(foreground.get(1)).isNotEqualTo("best-effort: prio 7");
     }
 
     @Test
