@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the project and runs the benchmarks; figures go to docs/benchmarks.md by hand.
-# Usage: [BENCH_REFERENCE=<commit>] bench/run.sh [count] [startup-runs] [luks-rounds]
+# Usage: [BENCH_REFERENCE=<commit>] [BENCH_CONVERT_GIB=2] [BENCH_CONVERT_ROUNDS=5] bench/run.sh [count] [startup-runs] [luks-rounds]
 #        (default 1000 images, 20 startup runs, 10 LUKS unlock rounds)
 set -e
 cd "$(dirname "$0")/.."
@@ -30,3 +30,8 @@ if [ -n "$reference" ]; then
     git worktree remove --force "$install/reference"
 fi
 rm -rf "$install"
+echo
+# diskimage convert vs bare qemu-img convert, and the chosen flags vs Cinder's (2 GiB of data).
+# BENCH_CONVERT_GIB and BENCH_CONVERT_ROUNDS change the size and the number of alternated rounds.
+java -cp "$classpath" dev.diskimage.bench.ConvertVsQemuImg bin/diskimage "$work/convert" \
+    "${BENCH_CONVERT_GIB:-2}" "${BENCH_CONVERT_ROUNDS:-5}"

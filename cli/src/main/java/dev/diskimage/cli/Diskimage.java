@@ -49,6 +49,10 @@ public final class Diskimage implements Callable<Integer> {
     static Map<String, Object> subcommands(InputStream in) {
         Map<String, Object> commands = new LinkedHashMap<>();
         commands.put("check", new ImageCheck(in));
+        commands.put("info", new InfoCommand());
+        commands.put("convert", new ConvertCommand());
+        commands.put("resize", new ResizeCommand());
+        commands.put("measure", new MeasureCommand());
         commands.put("luks-dump", new LuksDump());
         return commands;
     }

@@ -25,6 +25,7 @@ public final class ProcessRequest {
     private final List<String> command;
     private final Duration timeout;
     private final ProcessLimits limits;
+    private final Consumer<ProcessHandle> startListener;
     private final byte[] stdin;
     private final Consumer<String> stdoutLineListener;
     private final int maxStdout;
@@ -35,6 +36,7 @@ public final class ProcessRequest {
         this.command = builder.command;
         this.timeout = builder.timeout;
         this.limits = builder.limits;
+        this.startListener = builder.startListener;
         this.stdin = builder.stdin;
         this.stdoutLineListener = builder.stdoutLineListener;
         this.maxStdout = builder.maxStdout;
@@ -68,10 +70,20 @@ public final class ProcessRequest {
     /**
      * How long the program may run before it is killed.
      *
-     * @return the timeout, {@link #DEFAULT_TIMEOUT} unless set
+     * @return the timeout, {@link #DEFAULT_TIMEOUT} unless set; empty after
+     *     {@link Builder#noTimeout()}, when the program may run as long as it needs
      */
-    public Duration timeout() {
-        return timeout;
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeout);
+    }
+
+    /**
+     * The listener told the program's process as soon as it has started, if any.
+     *
+     * @return the listener, or empty if none was set
+     */
+    public Optional<Consumer<ProcessHandle>> startListener() {
+        return Optional.ofNullable(startListener);
     }
 
     /**
@@ -135,6 +147,7 @@ public final class ProcessRequest {
         private final List<String> command;
         private Duration timeout = DEFAULT_TIMEOUT;
         private ProcessLimits limits;
+        private Consumer<ProcessHandle> startListener;
         private byte[] stdin;
         private Consumer<String> stdoutLineListener;
         private int maxStdout = DEFAULT_MAX_STDOUT;
@@ -164,6 +177,32 @@ public final class ProcessRequest {
                 throw new IllegalArgumentException("timeout must be positive: " + timeout);
             }
             this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * Lets the program run without a time limit: for long jobs (a conversion of a large
+         * image) whose caller set no deadline and can stop them through
+         * {@link #onStart(Consumer)}'s handle instead.
+         *
+         * @return this builder
+         */
+        public Builder noTimeout() {
+            this.timeout = null;
+            return this;
+        }
+
+        /**
+         * Calls {@code listener} with the process's handle as soon as it has started, on the
+         * thread that called {@link ProcessRunner#run}, so a caller can stop it (cancel) or act
+         * on its pid (move it into a cgroup) while {@code run} waits for it.
+         *
+         * @param listener receives the handle of the started program; it must not block
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
+         */
+        public Builder onStart(Consumer<ProcessHandle> listener) {
+            this.startListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

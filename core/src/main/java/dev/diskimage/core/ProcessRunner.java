@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
@@ -77,7 +79,7 @@ public final class ProcessRunner {
         // its pipes, so the pumps end even while a grandchild holds the other ends. The timeout
         // bounds the wait on a platform whose JDK does not (Commons Exec waits forever by default).
         streams.setStopTimeout(PUMP_STOP_TIMEOUT);
-        KillingWatchdog watchdog = new KillingWatchdog(request.timeout());
+        KillingWatchdog watchdog = new KillingWatchdog(request.timeout(), request.startListener().orElse(null));
 
         DefaultExecutor executor = DefaultExecutor.builder().setExecuteStreamHandler(streams).get();
         // null: every exit value is accepted; the caller reads and judges it. (Without this a
@@ -157,18 +159,25 @@ public final class ProcessRunner {
      * (qemu-img does at once), then it is killed.
      */
     private static final class KillingWatchdog extends ExecuteWatchdog {
+        private final Consumer<ProcessHandle> startListener;
         private Process process;
 
         @SuppressWarnings("deprecation")
-        KillingWatchdog(Duration timeout) {
+        KillingWatchdog(Optional<Duration> timeout, Consumer<ProcessHandle> startListener) {
             // The builder yields only the stock class; this constructor is the way to subclass.
-            super(timeout.toMillis());
+            // INFINITE_TIMEOUT: no watchdog thread at all, the program runs until it exits.
+            super(timeout.map(Duration::toMillis).orElse((long) INFINITE_TIMEOUT));
+            this.startListener = startListener;
         }
 
         @Override
         public synchronized void start(Process process) {
             this.process = process;
             super.start(process);
+            if (startListener != null) {
+                // Commons Exec calls this on the thread running execute(), right after the launch.
+                startListener.accept(process.toHandle());
+            }
         }
 
         @Override

@@ -43,6 +43,8 @@ public final class QemuImg {
     /** Default timeout of the data-moving verbs (convert, commit, rebase, check ...). */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(3);
 
+    // qemu-img compare: exit 1 means "the images differ", 2 an error.
+    private static final int COMPARE_DIFFERENT = 1;
     // qemu-img check: exit 1 means the check itself could not complete.
     private static final Set<Integer> CHECK_RESULT_CODES = Set.of(0, 2, 3, 63);
     // "(45.67/100%)" as qemu-img convert -p prints it
@@ -331,7 +333,13 @@ public final class QemuImg {
                 listener.accept(Double.parseDouble(m.group(1)));
             }
         }).orElse(null);
-        ProcessResult result = runner.run(request(request.arguments(), timeout, Optional.empty(), lines));
+        ProcessRequest.Builder process = builder(request.launcher(), request.arguments(),
+                request.timeout().orElse(timeout), Optional.empty(), lines);
+        if (request.noTimeout()) {
+            process.noTimeout();
+        }
+        request.startListener().ifPresent(process::onStart);
+        ProcessResult result = runner.run(process.build());
         if (!result.succeeded()) {
             Path target = request.target();
             throw new QemuImgConvertException(result, target, Files.exists(target, LinkOption.NOFOLLOW_LINKS));
@@ -404,6 +412,41 @@ public final class QemuImg {
                 QemuImgInfoReader.optionalCount(json, "fully-allocated", "$")
                         .orElseThrow(() -> new QemuImgInfoParseException("qemu-img measure: 'fully-allocated' missing")),
                 QemuImgInfoReader.optionalCount(json, "bitmaps", "$"));
+    }
+
+    /**
+     * {@code qemu-img compare -f <format> -F <format> [-s] -U <first> <second>}: whether two images
+     * show the guest the same content. Exit code 1 ("differ") is a result, not a failure.
+     *
+     * <p><strong>Low-level layer: trusts its input.</strong> qemu-img opens both images as they
+     * are, including any backing file they name.
+     *
+     * @param first the first image file
+     * @param firstFormat its format, passed as {@code -f}
+     * @param second the second image file
+     * @param secondFormat its format, passed as {@code -F}
+     * @param strict {@code -s}: images of different sizes differ, and an unallocated area differs
+     *     from an allocated one even when both read as zeros
+     * @return {@link QemuImgComparison#IDENTICAL} for exit code 0, {@link QemuImgComparison#DIFFERENT} for 1
+     * @throws QemuImgException on any other exit code (an image could not be read) or a timeout
+     */
+    public QemuImgComparison compare(Path first, DiskFormat firstFormat, Path second, DiskFormat secondFormat,
+            boolean strict) {
+        List<String> args = new ArrayList<>(List.of("compare", "-f", firstFormat.qemuName(), "-F",
+                secondFormat.qemuName()));
+        if (strict) {
+            args.add("-s");
+        }
+        if (version().isAtLeast(QemuImgVersion.FORCE_SHARE)) {
+            args.add("-U");
+        }
+        args.add(pathArgument(first));
+        args.add(pathArgument(second));
+        ProcessResult result = runner.run(request(args, timeout, Optional.empty(), null));
+        if (result.timedOut() || (result.exitCode() != 0 && result.exitCode() != COMPARE_DIFFERENT)) {
+            throw new QemuImgException(result);
+        }
+        return result.exitCode() == 0 ? QemuImgComparison.IDENTICAL : QemuImgComparison.DIFFERENT;
     }
 
     /**
@@ -515,7 +558,12 @@ public final class QemuImg {
 
     private ProcessRequest request(List<String> args, Duration limit, Optional<ProcessLimits> limits,
             Consumer<String> lines) {
-        List<String> command = new ArrayList<>();
+        return builder(List.of(), args, limit, limits, lines).build();
+    }
+
+    private ProcessRequest.Builder builder(List<String> launcher, List<String> args, Duration limit,
+            Optional<ProcessLimits> limits, Consumer<String> lines) {
+        List<String> command = new ArrayList<>(launcher);
         command.add(binary.toString());
         command.addAll(args);
         ProcessRequest.Builder request = ProcessRequest.builder(command)
@@ -528,7 +576,7 @@ public final class QemuImg {
         if (lines != null) {
             request.onStdoutLine(lines);
         }
-        return request.build();
+        return request;
     }
 
     /**

@@ -92,6 +92,27 @@ public final class SpaceCheck {
     }
 
     /**
+     * The error for a write that ran out of space at {@code dest} (a conversion that failed with
+     * ENOSPC): it names the file system's mount point and what is available now, so the caller
+     * reports the place the user can free, not a qemu-img message.
+     *
+     * @param dest      the file or directory that was being written
+     * @param neededBytes the bytes the write was expected to need
+     * @param imageId   the image, named in the error
+     * @return the error to throw; {@code dest}'s nearest existing parent decides the file system
+     * @throws ImageIoException if the file system cannot be asked
+     */
+    public static NotEnoughSpaceException outOfSpace(Path dest, long neededBytes, String imageId) {
+        Path place = nearestExisting(dest);
+        try {
+            FileSystemSpace.Usage usage = FileSystemSpace.SYSTEM.usageOf(place);
+            return new NotEnoughSpaceException(imageId, dest, usage.mountPoint(), neededBytes, usage.usableBytes());
+        } catch (IOException e) {
+            throw new ImageIoException("cannot determine the free space for image " + imageId + " at", place, e);
+        }
+    }
+
+    /**
      * Checks that an image of {@code virtualSizeBytes} fits into a volume of
      * {@code volumeSizeGiB}, rounding the virtual size up to whole GiB as volume sizes are whole
      * GiB (a byte over 1 GiB needs a 2 GiB volume).

@@ -1,0 +1,49 @@
+package dev.diskimage.conversion;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A block device node, with the major:minor numbers cgroup {@code io.max} lines name.
+ *
+ * @param path the device node
+ * @param major the device's major number
+ * @param minor the device's minor number
+ */
+record BlockDevice(Path path, long major, long minor) {
+    // stat(2): file type bits of st_mode, and the block device type.
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFBLK = 0060000;
+
+    /** The block device at {@code path} (links followed), or empty for anything else. */
+    static Optional<BlockDevice> at(Path path) {
+        try {
+            Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,rdev");
+            int mode = (Integer) attributes.get("mode");
+            if ((mode & S_IFMT) != S_IFBLK) {
+                return Optional.empty();
+            }
+            long rdev = (Long) attributes.get("rdev");
+            return Optional.of(new BlockDevice(path, major(rdev), minor(rdev)));
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    static boolean exists(Path path) {
+        return Files.exists(path, LinkOption.NOFOLLOW_LINKS) || Files.exists(path);
+    }
+
+    // glibc's gnu_dev_major/gnu_dev_minor: 12 bits of major and 20 of minor, split across dev_t.
+    static long major(long rdev) {
+        return ((rdev >>> 8) & 0xfffL) | ((rdev >>> 32) & 0xfffff000L);
+    }
+
+    static long minor(long rdev) {
+        return (rdev & 0xffL) | ((rdev >>> 12) & 0xffffff00L);
+    }
+}
