@@ -73,16 +73,26 @@ final class FileImageBytes implements ImageBytes {
                     "a single read of " + available + " bytes exceeds the budget of " + budget + " bytes");
         }
         byte[] out = new byte[available];
+        int filled = 0;
         long first = offset / BLOCK;
         long last = (offset + available - 1) / BLOCK;
         for (long block = first; block <= last; block++) {
             byte[] data = block(block);
             long blockStart = block * BLOCK;
-            long from = Math.max(offset, blockStart);
             long to = Math.min(offset + available, blockStart + data.length);
-            System.arraycopy(data, (int) (from - blockStart), out, (int) (from - offset), (int) (to - from));
+            // Guards only the copy of a block that ended before the read began (a file that
+            // shrank); copying zero bytes instead would change nothing.
+            if (to > offset + filled) {
+                System.arraycopy(data, (int) (offset + filled - blockStart), out, filled, (int) (to - offset - filled));
+                filled = (int) (to - offset);
+            }
+            // Only the file's last block is short, unless the file shrank underneath: stop there.
+            if (data.length < BLOCK) {
+                break;
+            }
         }
-        return ByteBuffer.wrap(out);
+        // A file that shrank underneath ends where its bytes end: a short read, never zeros.
+        return ByteBuffer.wrap(filled == available ? out : java.util.Arrays.copyOf(out, filled));
     }
 
     private byte[] block(long index) {
@@ -101,7 +111,9 @@ final class FileImageBytes implements ImageBytes {
         try {
             channel.position(start);
             while (buffer.hasRemaining()) {
-                if (channel.read(buffer) < 0) {
+                // End of file, or a channel that makes no progress: what was read is all there is
+                // (a file that shrank underneath); never spin waiting for more.
+                if (channel.read(buffer) <= 0) {
                     break;
                 }
             }

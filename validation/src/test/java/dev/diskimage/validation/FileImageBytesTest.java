@@ -165,6 +165,7 @@ class FileImageBytesTest {
 
         ByteBuffer read = shrunk.read(BLOCK, 200);
 
+        assertThat(read.remaining()).isEqualTo(100);
         assertThat(read.get(99)).isEqualTo(data[BLOCK + 99]);
         assertThat(shrunk.bytesRead()).isEqualTo(BLOCK);
     }
@@ -184,5 +185,50 @@ class FileImageBytesTest {
                     assertThat(failure.getMessage()).startsWith("cannot read the image: ");
                 });
         assertThat(bytes.bytesRead()).isZero();
+    }
+
+    @Test
+    void aChannelThatStopsMakingProgressEndsTheBlockInsteadOfSpinning() {
+        byte[] data = counting(BLOCK);
+        // Hands out 10 bytes, then reads nothing forever without reporting the end of file.
+        java.nio.channels.SeekableByteChannel stalling = new OneBytePerReadChannel(data) {
+            private int calls;
+
+            @Override
+            public int read(ByteBuffer dst) {
+                return ++calls > 10 ? 0 : super.read(dst);
+            }
+        };
+        FileImageBytes bytes = new FileImageBytes(stalling, BLOCK, 1 << 20);
+
+        assertThat(bytes.read(0, 100).remaining()).isEqualTo(10);
+    }
+
+    @Test
+    void aReadAtOrPastTheEndOrOfNothingCostsNothing() {
+        byte[] data = counting(100);
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(data), data.length, 1 << 20);
+
+        assertThat(bytes.read(100, 50).remaining()).isZero();
+        assertThat(bytes.read(0, 0).remaining()).isZero();
+        assertThat(bytes.read(50, 0).remaining()).isZero();
+        assertThat(bytes.bytesRead()).isZero();
+    }
+
+    @Test
+    void aLongReadNearTheEndIsChargedOnlyForTheBytesThatExist() {
+        byte[] data = counting(10 * BLOCK);
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(data), data.length, 2 * BLOCK);
+
+        assertThat(bytes.read(10 * BLOCK - 10, 3 * BLOCK).remaining()).isEqualTo(10);
+    }
+
+    @Test
+    void oneReadOfExactlyTheBudgetIsAllowed() {
+        byte[] data = counting(10 * BLOCK);
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(data), data.length, 2 * BLOCK);
+
+        assertThat(bytes.read(0, 2 * BLOCK).remaining()).isEqualTo(2 * BLOCK);
+        assertThat(bytes.bytesRead()).isEqualTo(2 * BLOCK);
     }
 }

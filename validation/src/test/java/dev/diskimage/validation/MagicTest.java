@@ -15,6 +15,8 @@ class MagicTest {
         assertThat(Magic.startsWith(ByteBuffer.wrap(new byte[] {'Q', 'F', 'I'}), QFI)).isFalse();
         assertThat(Magic.at(ByteBuffer.wrap(new byte[] {0, 0, 'Q', 'F', 'I', (byte) 0xfb}), 2, QFI)).isTrue();
         assertThat(Magic.at(ByteBuffer.wrap(new byte[] {0, 0, 'Q', 'F', 'I', (byte) 0xfb}), 3, QFI)).isFalse();
+        // The magic's start is there, its end is cut off by the end of the buffer.
+        assertThat(Magic.at(ByteBuffer.wrap(new byte[] {0, 0, 'Q', 'F', 'I'}), 2, QFI)).isFalse();
     }
 
     @Test
