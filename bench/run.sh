@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the project and runs the benchmarks; figures go to docs/benchmarks.md by hand.
-# Usage: [BENCH_REFERENCE=<commit>] [BENCH_CONVERT_GIB=2] [BENCH_CONVERT_ROUNDS=5] bench/run.sh [count] [startup-runs]   (default 1000 images, 20 startup runs)
+# Usage: [BENCH_REFERENCE=<commit>] [BENCH_CONVERT_GIB=2] [BENCH_CONVERT_ROUNDS=5] bench/run.sh [count] [startup-runs] [luks-rounds]
+#        (default 1000 images, 20 startup runs, 10 LUKS unlock rounds)
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/ensure-tools.sh
@@ -9,6 +10,9 @@ mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile=target/classpat
 work=${BENCH_DIR:-$(mktemp -d)}
 classpath="bench/target/classes:$(cat bench/target/classpath.txt)"
 java -cp "$classpath" dev.diskimage.bench.ImageCheckVsQemuInfo bin/image-check "$work" "${1:-1000}"
+echo
+# Proving a LUKS passphrase: LuksHeader.unlocks against cryptsetup open --test-passphrase.
+java -cp "$classpath" dev.diskimage.bench.LuksUnlockVsCryptsetup "$work/luks" "${3:-10}"
 echo
 # Startup of one call through the installed distribution: unpack the tar.gz as a user would.
 # BENCH_REFERENCE=<commit> also builds that commit in a temporary worktree and times its

@@ -1,12 +1,14 @@
 #!/bin/sh
 # Installs the programs diskimage drives (qemu-img from Debian's qemu-utils, prlimit from
 # util-linux) and that its tests need (chattr from e2fsprogs: as root, only an immutable file
-# cannot be deleted) when they are missing. Needs root or sudo only when something must be installed.
+# cannot be deleted; cryptsetup from cryptsetup-bin: the oracle the crypto tests compare LUKS
+# headers and passphrases with) when they are missing. Needs root or sudo only when something must be installed.
 set -e
 missing=""
 command -v qemu-img >/dev/null 2>&1 || missing="$missing qemu-utils"
 command -v prlimit >/dev/null 2>&1 || missing="$missing util-linux"
 command -v chattr >/dev/null 2>&1 || missing="$missing e2fsprogs"
+command -v cryptsetup >/dev/null 2>&1 || [ -x /usr/sbin/cryptsetup ] || missing="$missing cryptsetup-bin"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
     as_root=""

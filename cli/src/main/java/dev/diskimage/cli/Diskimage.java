@@ -53,6 +53,7 @@ public final class Diskimage implements Callable<Integer> {
         commands.put("convert", new ConvertCommand());
         commands.put("resize", new ResizeCommand());
         commands.put("measure", new MeasureCommand());
+        commands.put("luks-dump", new LuksDump());
         return commands;
     }
 

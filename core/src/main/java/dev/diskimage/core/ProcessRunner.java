@@ -75,6 +75,9 @@ public final class ProcessRunner {
         OutputCapture stderr = new OutputCapture(OutputCapture.Keep.TAIL, request.maxStderr(), null);
         PumpStreamHandler streams = new PumpStreamHandler(stdout, stderr,
                 request.stdin().map(ByteArrayInputStream::new).orElse(null));
+        // A guard that no test can trip on Linux: when a child exits, the JDK drains and closes
+        // its pipes, so the pumps end even while a grandchild holds the other ends. The timeout
+        // bounds the wait on a platform whose JDK does not (Commons Exec waits forever by default).
         streams.setStopTimeout(PUMP_STOP_TIMEOUT);
         KillingWatchdog watchdog = new KillingWatchdog(request.timeout(), request.startListener().orElse(null));
 

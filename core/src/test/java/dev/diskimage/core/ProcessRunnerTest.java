@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,7 +86,9 @@ class ProcessRunnerTest {
     @Test
     void timeoutEscalatesToSigkillWhenTheProgramIgnoresSigterm() throws IOException {
         // The script ignores SIGTERM, and so does its sleep, which inherits the ignored signal.
-        Path stubborn = script(dir, "ignores-term", "trap '' TERM\necho waiting\nsleep 60\necho never");
+        Path pidFile = dir.resolve("stubborn-child.pid");
+        Path stubborn = script(dir, "ignores-term", "trap '' TERM\necho waiting\nsleep 60 &\necho $! > '"
+                + pidFile + "'\nwait\necho never");
         long start = System.nanoTime();
 
         ProcessResult result = runner.run(ProcessRequest.builder(List.of(stubborn.toString()))
@@ -96,6 +100,10 @@ class ProcessRunnerTest {
         assertThat(result.stdout()).isEqualTo("waiting\n");
         // timeout + SIGTERM grace; the sleep was killed too, so no pump had to wait for it
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        // The child that ignored SIGTERM is no orphan left running: it got SIGKILL as well.
+        Optional<ProcessHandle> child = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()));
+        child.ifPresent(handle -> handle.onExit().completeOnTimeout(handle, 5, TimeUnit.SECONDS).join());
+        assertThat(child.filter(ProcessHandle::isAlive)).isEmpty();
     }
 
     @Test

@@ -79,7 +79,8 @@ final class InspectorHarness {
     /**
      * Creates an image with the real qemu-img ({@code {}} in {@code args} stands for the file);
      * fails the test if qemu-img fails. Repeats the call when qemu's PBKDF benchmark for a LUKS
-     * key measured no CPU time ("Unable to get accurate CPU usage"), a qemu flake.
+     * key measured no CPU time ("Unable to get accurate CPU usage"), a qemu flake. An identical
+     * earlier call in this JVM is replayed from {@link QemuImgOutputCache}.
      */
     static Path qemuImg(Path dir, String name, String... args) throws IOException, InterruptedException {
         Path file = dir.resolve(name);
@@ -87,11 +88,16 @@ final class InspectorHarness {
         command.add("qemu-img");
         command.addAll(List.of(args));
         command.replaceAll(arg -> arg.equals("{}") ? file.toString() : arg);
+        QemuImgOutputCache.run(dir, file, List.of(args), () -> runQemuImg(command));
+        return file;
+    }
+
+    private static void runQemuImg(List<String> command) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes());
             if (process.waitFor() == 0) {
-                return file;
+                return;
             }
             if (attempt >= 10 || !output.contains("Unable to get accurate CPU usage")) {
                 throw new IllegalStateException("qemu-img " + command + " failed: " + output);

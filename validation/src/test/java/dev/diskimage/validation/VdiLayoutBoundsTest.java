@@ -53,6 +53,32 @@ class VdiLayoutBoundsTest {
     }
 
     @Test
+    void rejectsABlockMapOneEntryLongerThanTheRoomBeforeTheData() {
+        // 129 blocks: the map's last entry (0x400..0x404) is the data area's first four bytes,
+        // which a longer file holds (qemu-img's empty image ends at 0x400).
+        byte[] image = java.util.Arrays.copyOf(dynamic, 4096);
+        le(image).putInt(VdiInspector.BLOCKS_IN_IMAGE, 129);
+        Inspection result = InspectorHarness.inspect(INSPECTOR, image);
+        assertThat(result.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(result.findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(FindingCode.MALFORMED_HEADER);
+            assertThat(f.offset()).isEqualTo(VdiInspector.OFFSET_DATA);
+            assertThat(f.message()).isEqualTo("VDI data offset 1024 overlaps the block map ending at 1028");
+        });
+    }
+
+    @Test
+    void namesTheUnsupportedVersion() {
+        byte[] image = dynamic.clone();
+        le(image).putInt(VdiInspector.VERSION, 0x00010002);
+        Inspection result = InspectorHarness.inspect(INSPECTOR, image);
+        assertThat(result.findings()).singleElement().satisfies(f -> {
+            assertThat(f.offset()).isEqualTo(VdiInspector.VERSION);
+            assertThat(f.message()).isEqualTo("VDI version 1.2 is not supported (only 1.1)");
+        });
+    }
+
+    @Test
     void pointsTheReferenceAtTheParentUuidWhenThereIsNoLinkUuid() {
         byte[] image = dynamic.clone();
         image[VdiInspector.UUID_PARENT + 15] = 1;

@@ -237,4 +237,34 @@ class VmdkDescriptorParserTest {
         assertThat(d.extents()).isEmpty();
         assertThat(d.createType()).isEmpty();
     }
+
+    @Test
+    void aLeadingBlankLineChangesNothing() {
+        VmdkDescriptor d = parse("\n" + QEMU_SPARSE);
+
+        assertThat(d.createType()).hasValue("monolithicSparse");
+        assertThat(d.extents()).singleElement().satisfies(e -> assertThat(e.fileName()).hasValue("a.vmdk"));
+    }
+
+    @Test
+    void refusesASecondCreateTypeEvenWhenTheEntryOpensTheText() {
+        String text = "createType=\"monolithicSparse\"\nRW 8 SPARSE \"a.vmdk\"\n# createType=\"vmfs\"\n";
+
+        assertThat(failure(text, 0).offset()).isEqualTo(text.lastIndexOf("createType"));
+    }
+
+    @Test
+    void refusesAKeyThatOnlyStartsLikeAParentHintAtTheVeryStart() {
+        // qemu's substring search would find "parentFileNameHint" inside this unknown key.
+        String text = "parentFileNameHintX=\"/etc/shadow\"\n" + QEMU_SPARSE;
+
+        assertThat(failure(text, 0).offset()).isZero();
+    }
+
+    @Test
+    void quotesAnUnrecognisedLineWholeUpTo80CharactersAndCutsLongerOnes() {
+        String eighty = "x".repeat(80);
+        assertThat(failure(QEMU_SPARSE + eighty + "\n", 0).getMessage()).contains("'" + eighty + "'");
+        assertThat(failure(QEMU_SPARSE + eighty + "y\n", 0).getMessage()).contains("'" + eighty + "...'");
+    }
 }

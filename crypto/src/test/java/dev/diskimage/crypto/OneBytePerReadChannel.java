@@ -1,0 +1,64 @@
+package dev.diskimage.crypto;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.SeekableByteChannel;
+
+/** A channel over a byte array that hands out at most one byte per read, to prove parsers cope with short reads. */
+final class OneBytePerReadChannel implements SeekableByteChannel {
+    private final byte[] data;
+    private long position;
+    private boolean open = true;
+
+    OneBytePerReadChannel(byte[] data) {
+        this.data = data;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) {
+        if (position >= data.length) {
+            return -1;
+        }
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        dst.put(data[(int) position++]);
+        return 1;
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+        throw new NonWritableChannelException();
+    }
+
+    @Override
+    public long position() {
+        return position;
+    }
+
+    @Override
+    public SeekableByteChannel position(long newPosition) {
+        position = newPosition;
+        return this;
+    }
+
+    @Override
+    public long size() {
+        return data.length;
+    }
+
+    @Override
+    public SeekableByteChannel truncate(long size) {
+        throw new NonWritableChannelException();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public void close() {
+        open = false;
+    }
+}
