@@ -166,10 +166,40 @@ class EncryptedConversionTest {
                 .contains("\"cipher-alg\": \"aes-256\"").contains("\"cipher-mode\": \"cbc\"")
                 .contains("\"ivgen-alg\": \"essiv\"");
         assertThat(VALIDATOR.check(target, DiskFormat.QCOW2).report().details()).containsEntry("encrypted", "luks");
+        Path header = embeddedLuksHeader(target);
+        LuksHeader luks = LuksHeader.read(header);
+        assertThat(luks.cipher()).isEqualTo("aes-cbc-essiv:sha256");
+        assertThat(luks.keySizeBits()).isEqualTo(256);
+        assertThat(luks.unlocks(FIRST.getBytes(StandardCharsets.UTF_8))).isTrue();
+        assertThat(luks.unlocks(WRONG.getBytes(StandardCharsets.UTF_8))).isFalse();
+        assertThat(run(List.of(CRYPTSETUP, "luksDump", header.toString()), 0)).containsPattern("Version:\\s+1")
+                .containsPattern("Cipher mode:\\s+cbc-essiv:sha256").containsPattern("MK bits:\\s+256");
 
         Path back = decrypted(target, DiskFormat.QCOW2, FIRST, "back.raw");
         assertThat(QEMU.compare(source, DiskFormat.RAW, back, DiskFormat.RAW, false))
                 .isEqualTo(QemuImgComparison.IDENTICAL);
+    }
+
+    /**
+     * The LUKS header qemu embeds in an encrypted qcow2, copied to a file of its own: qcow2 spec,
+     * header extension 0x0537be77 (full disk encryption) holds its offset and length.
+     */
+    private Path embeddedLuksHeader(Path qcow2) throws IOException {
+        java.nio.ByteBuffer image = java.nio.ByteBuffer.wrap(Files.readAllBytes(qcow2));
+        int offset = image.getInt(100); // qcow2 v3: header_length
+        while (true) {
+            int type = image.getInt(offset);
+            int length = image.getInt(offset + 4);
+            assertThat(type).as("no encryption header extension").isNotZero();
+            if (type == 0x0537be77) {
+                int start = (int) image.getLong(offset + 8);
+                int size = (int) image.getLong(offset + 16);
+                Path header = dir.resolve("embedded.luks");
+                Files.write(header, java.util.Arrays.copyOfRange(image.array(), start, start + size));
+                return header;
+            }
+            offset += 8 + (length + 7) / 8 * 8;
+        }
     }
 
     @Test
