@@ -124,7 +124,7 @@ final class ConvertCommand extends ImageCommand {
         if (targetIsZero) {
             request.existingTarget(true);
         }
-        encryption(request, spec.commandLine().getParseResult());
+        encryption(request, outFormat, spec.commandLine().getParseResult());
         ProgressBar bar = !quiet && ProgressBar.stderrIsTerminal() ? new ProgressBar(err) : null;
         if (bar != null) {
             request.progress(bar);
@@ -159,12 +159,15 @@ final class ConvertCommand extends ImageCommand {
                 result.duration().toMillis() / 1000.0, result.targetCacheMode().qemuName()));
     }
 
-    private void encryption(ConvertRequest.Builder request, CommandLine.ParseResult parsed) {
+    private void encryption(ConvertRequest.Builder request, DiskFormat outFormat, CommandLine.ParseResult parsed) {
         if (sourcePassphraseFile != null) {
             request.sourcePassphrase(Passphrase.fromFile(sourcePassphraseFile));
         }
         request.decrypt(decrypt);
         if (passphraseFile == null) {
+            if (outFormat == DiskFormat.LUKS) {
+                throw new IllegalArgumentException("-O luks needs --passphrase-file (a LUKS volume has a passphrase)");
+            }
             for (String option : new String[] {"--cipher", "--key-size", "--iter-time"}) {
                 if (parsed.hasMatchedOption(option)) {
                     throw new IllegalArgumentException(option + " needs --passphrase-file (it sets how DEST is"

@@ -140,7 +140,7 @@ class EncryptedCommandsTest {
                 "--cipher needs --passphrase-file");
         oneLineError(run("convert", "-O", "vmdk", "--passphrase-file", key.toString(), source.toString(), target), 2,
                 "vmdk");
-        oneLineError(run("convert", "-O", "luks", source.toString(), target), 2, "encryption");
+        oneLineError(run("convert", "-O", "luks", source.toString(), target), 2, "-O luks needs --passphrase-file");
         oneLineError(run("convert", "-O", "luks", "--passphrase-file", key.toString(), "--iter-time", "0",
                 source.toString(), target), 2, "--iter-time");
         assertThat(Path.of(target)).doesNotExist();
