@@ -108,6 +108,7 @@ final class ConversionJob implements Runnable {
             // own 0700 directories, and are deleted in the finally below: success, failure, cancel.
             secrets = encryption.writeSecrets(partial.map(p -> p.path().getParent())
                     .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"))));
+            entry.secrets.set(secrets);
             CacheMode mode = request.cache() == TargetCache.WRITEBACK ? CacheMode.WRITEBACK : CacheMode.NONE;
             int attempt = 0;
             while (true) {

@@ -200,7 +200,10 @@ final class Encryption {
         return data + LUKS_HEADER_ALLOWANCE;
     }
 
-    /** The secret files of one qemu-img run; closing deletes them (also on failure and cancel). */
+    /**
+     * The secret files of one qemu-img run; closing deletes them (also on failure, cancel and JVM
+     * shutdown, which may close them from another thread: closing is synchronized and idempotent).
+     */
     static final class Secrets implements AutoCloseable {
         private QemuSecret source;
         private QemuSecret target;
@@ -210,7 +213,7 @@ final class Encryption {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             if (source != null) {
                 source.close();
             }
