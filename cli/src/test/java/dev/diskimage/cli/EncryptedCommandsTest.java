@@ -12,6 +12,8 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,6 +146,35 @@ class EncryptedCommandsTest {
         oneLineError(run("convert", "-O", "luks", "--passphrase-file", key.toString(), "--iter-time", "0",
                 source.toString(), target), 2, "--iter-time");
         assertThat(Path.of(target)).doesNotExist();
+    }
+
+    @Test
+    void theVerboseLogOfAnEncryptedRoundTripNeverShowsAPassphrase() throws Exception {
+        Path source = raw("s.raw");
+        Path firstKey = key("first.key", FIRST);
+        Path secondKey = key("second.key", SECOND);
+        // A JVM of its own: --verbose sets the log level before the first logger exists.
+        String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        StringBuilder log = new StringBuilder();
+        for (String[] args : new String[][] {
+                {"convert", "--verbose", "-O", "luks", "--passphrase-file", firstKey.toString(), "--iter-time", "10",
+                        source.toString(), dir.resolve("a.luks").toString()},
+                {"convert", "--verbose", "-O", "qcow2", "--source-passphrase-file", firstKey.toString(),
+                        "--passphrase-file", secondKey.toString(), "--iter-time", "10",
+                        dir.resolve("a.luks").toString(), dir.resolve("b.qcow2").toString()},
+                {"convert", "--verbose", "-O", "raw", "--decrypt", "--source-passphrase-file", firstKey.toString(),
+                        dir.resolve("b.qcow2").toString(), dir.resolve("never.raw").toString()}}) {
+            List<String> command = new ArrayList<>(List.of(javaBinary, "-cp",
+                    System.getProperty("java.class.path"), Diskimage.class.getName()));
+            command.addAll(List.of(args));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            log.append(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            process.waitFor();
+        }
+
+        assertThat(log).contains("DEBUG", "wrote qemu secret 'sec0'", "wrote qemu secret 'sec1'",
+                "the passphrase does not unlock").doesNotContain(FIRST, SECOND);
+        assertThat(dir.resolve("never.raw")).doesNotExist();
     }
 
     @Test
