@@ -4,13 +4,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diskimage.conversion.ConversionResult;
 import dev.diskimage.conversion.ConvertRequest;
 import dev.diskimage.conversion.ImageConverter;
+import dev.diskimage.conversion.LuksTarget;
+import dev.diskimage.conversion.Passphrase;
 import dev.diskimage.conversion.TargetCache;
 import dev.diskimage.conversion.Throttle;
 import dev.diskimage.core.DiskFormat;
+import dev.diskimage.crypto.CipherSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,9 +28,18 @@ import picocli.CommandLine.Parameters;
         description = {"Converts an image to another format with qemu-img, after the validator accepted it.",
                 "The output is validated too; DEST appears only when the conversion succeeded."},
         exitCodeListHeading = "%nExit codes:%n",
+        footerHeading = "%nEncryption:%n",
+        footer = {"Passphrases are read from files (all their bytes) and reach qemu-img only through a 0600",
+                "secret file that is deleted afterwards; never on a command line. A LUKS source's passphrase is",
+                "proved before qemu-img starts. An encrypted source becomes a plain DEST only with --decrypt."},
         exitCodeList = {"0:converted", "1:the source (or the converted output) was refused",
-                "2:usage, set-up or I/O error, not enough space, or qemu-img failed"})
+                "2:usage, set-up or I/O error, not enough space, qemu-img failed, a missing or wrong passphrase,"
+                        + " or an encrypted source to a plain DEST without --decrypt"})
 final class ConvertCommand extends ImageCommand {
+    // cryptsetup's default for LUKS: AES in XTS mode with two 256-bit keys.
+    static final String DEFAULT_CIPHER = "aes-xts-plain64";
+    static final String DEFAULT_KEY_SIZE = "512";
+
     @Option(names = "-f", paramLabel = "F", description = "Declared source format; the bytes must be this format.")
     String format;
 
@@ -53,6 +67,29 @@ final class ConvertCommand extends ImageCommand {
 
     @Option(names = "--no-sparse", description = "Write every byte, zeros included (fully allocated target).")
     boolean noSparse;
+
+    @Option(names = "--source-passphrase-file", paramLabel = "FILE", description = "The passphrase of an"
+            + " encrypted SRC (LUKS1, or qcow2 with LUKS encryption).")
+    Path sourcePassphraseFile;
+
+    @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Encrypt DEST with LUKS (-O qcow2 or"
+            + " -O luks) under the passphrase in FILE.")
+    Path passphraseFile;
+
+    @Option(names = "--cipher", paramLabel = "SPEC", description = "The cipher of an encrypted DEST, as dm-crypt"
+            + " names it (default: ${DEFAULT-VALUE}).", defaultValue = DEFAULT_CIPHER)
+    String cipher;
+
+    @Option(names = "--key-size", paramLabel = "BITS", description = "The whole key size in bits; XTS keys are two"
+            + " cipher keys, so 512 is AES-256 (default: ${DEFAULT-VALUE}).", defaultValue = DEFAULT_KEY_SIZE)
+    int keySize;
+
+    @Option(names = "--iter-time", paramLabel = "MS", description = "How long deriving DEST's key takes, in"
+            + " milliseconds (default: qemu's 2000).")
+    Integer iterTime;
+
+    @Option(names = "--decrypt", description = "Allow an encrypted SRC to become a plain (unencrypted) DEST.")
+    boolean decrypt;
 
     @Parameters(index = "0", paramLabel = "SRC", description = "The source image.")
     Path source;
@@ -87,6 +124,7 @@ final class ConvertCommand extends ImageCommand {
         if (targetIsZero) {
             request.existingTarget(true);
         }
+        encryption(request, outFormat, spec.commandLine().getParseResult());
         ProgressBar bar = !quiet && ProgressBar.stderrIsTerminal() ? new ProgressBar(err) : null;
         if (bar != null) {
             request.progress(bar);
@@ -112,12 +150,40 @@ final class ConvertCommand extends ImageCommand {
             root.put("cache_mode", result.targetCacheMode().qemuName());
             root.put("written_in_place", result.writtenInPlace());
             root.put("duration_ms", result.duration().toMillis());
+            root.put("encrypted", passphraseFile != null);
             out.println(root);
             return;
         }
         out.println(String.format(Locale.ROOT, "converted %s (%s) to %s (%s) in %.2f s, cache=%s", source,
                 result.sourceFormat().glanceName(), target, result.targetFormat().glanceName(),
                 result.duration().toMillis() / 1000.0, result.targetCacheMode().qemuName()));
+    }
+
+    private void encryption(ConvertRequest.Builder request, DiskFormat outFormat, CommandLine.ParseResult parsed) {
+        if (sourcePassphraseFile != null) {
+            request.sourcePassphrase(Passphrase.fromFile(sourcePassphraseFile));
+        }
+        request.decrypt(decrypt);
+        if (passphraseFile == null) {
+            if (outFormat == DiskFormat.LUKS) {
+                throw new IllegalArgumentException("-O luks needs --passphrase-file (a LUKS volume has a passphrase)");
+            }
+            for (String option : new String[] {"--cipher", "--key-size", "--iter-time"}) {
+                if (parsed.hasMatchedOption(option)) {
+                    throw new IllegalArgumentException(option + " needs --passphrase-file (it sets how DEST is"
+                            + " encrypted)");
+                }
+            }
+            return;
+        }
+        LuksTarget luks = LuksTarget.of(CipherSpec.decode(cipher, keySize), passphraseFile);
+        if (iterTime != null) {
+            if (iterTime < 1) {
+                throw new IllegalArgumentException("--iter-time must be at least 1 ms");
+            }
+            luks = luks.withIterTime(Duration.ofMillis(iterTime));
+        }
+        request.encryption(luks);
     }
 
     private static TargetCache cache(String text) {

@@ -2,6 +2,7 @@ package dev.diskimage.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diskimage.conversion.ImageConverter;
+import dev.diskimage.conversion.Passphrase;
 import dev.diskimage.validation.ImageValidator;
 import dev.diskimage.validation.ValidatedImage;
 import java.io.PrintWriter;
@@ -15,14 +16,19 @@ import picocli.CommandLine.Parameters;
         description = {"Sets an image's virtual size, after the validator accepted it.",
                 "A smaller size needs --shrink: the data past the new end is lost."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:resized", "1:the image was refused", "2:usage, set-up or I/O error, or a shrink"
-                + " without --shrink"})
+        exitCodeList = {"0:resized", "1:the image was refused", "2:usage, set-up or I/O error, a shrink"
+                + " without --shrink, or a missing or wrong passphrase of an encrypted image"})
 final class ResizeCommand extends ImageCommand {
     @Option(names = "-f", paramLabel = "F", description = "Declared format; the bytes must be this format.")
     String format;
 
     @Option(names = "--shrink", description = "Allow a size smaller than the current one.")
     boolean shrink;
+
+    @Option(names = "--passphrase-file", paramLabel = "P", description = "The passphrase of an encrypted image"
+            + " (LUKS1, or qcow2 with LUKS encryption); it reaches qemu-img in a 0600 secret file, never on a"
+            + " command line.")
+    Path passphraseFile;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The image, resized in place.")
     Path file;
@@ -35,7 +41,12 @@ final class ResizeCommand extends ImageCommand {
         long newSize = SizeParser.parse(size);
         ImageValidator validator = validator();
         ValidatedImage image = validated(validator, file, format, "-f");
-        ImageConverter.using(qemu(), validator).resize(image, newSize, shrink);
+        ImageConverter converter = ImageConverter.using(qemu(), validator);
+        if (passphraseFile != null) {
+            converter.resize(image, newSize, shrink, Passphrase.fromFile(passphraseFile));
+        } else {
+            converter.resize(image, newSize, shrink);
+        }
         if (quiet) {
             return;
         }

@@ -85,6 +85,7 @@ final class ConversionJob implements Runnable {
         LOG.debug("source {} accepted as {}", source.path(), source.format().qemuName());
         DiskFormat targetFormat = request.targetFormat();
         checkRequestFitsFormats(source, targetFormat);
+        Encryption encryption = Encryption.forConversion(request, source);
         Path target = request.target();
         Optional<BlockDevice> targetDevice = BlockDevice.at(target);
         boolean inPlace = targetDevice.isPresent() || request.existingTarget();
@@ -92,21 +93,31 @@ final class ConversionJob implements Runnable {
         long needed = 0;
         if (partial.isPresent()) {
             PartialTarget.removeStale(partial.get().path().getParent());
-            needed = spaceNeeded(source, targetFormat);
+            needed = encryption.sourceEncrypted() || encryption.targetEncrypted()
+                    ? encryption.spaceNeeded(qemu, source.virtualSize()) : spaceNeeded(source, targetFormat);
             SpaceCheck.checkAvailableSpace(partial.get().path().getParent(), needed, source.path().toString());
             LOG.debug("{} bytes needed and available for {}", needed, target);
         }
         CgroupIoThrottle cgroup = cgroupFor(targetDevice);
         LiveConversions.Entry entry = LiveConversions.register(partial);
         live = entry;
+        Encryption.Secrets secrets = Encryption.Secrets.none();
         try {
             Path writeTo = partial.map(PartialTarget::path).orElse(target);
+            // Secrets live beside the target (its file system is the conversion's own), in their
+            // own 0700 directories, and are deleted in the finally below: success, failure, cancel.
+            secrets = encryption.writeSecrets(partial.map(p -> p.path().getParent())
+                    .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"))));
+            entry.secrets.set(secrets);
             CacheMode mode = request.cache() == TargetCache.WRITEBACK ? CacheMode.WRITEBACK : CacheMode.NONE;
+            int attempt = 0;
             while (true) {
                 if (cancelled) {
                     throw new ConversionCancelledException(target);
                 }
-                QemuImgConvertRequest command = command(source, writeTo, mode, targetDevice, cgroup, entry);
+                attempt++;
+                QemuImgConvertRequest command = command(source, writeTo, mode, targetDevice, cgroup, entry,
+                        encryption, secrets);
                 source.requireUnchanged();
                 long start = System.nanoTime();
                 try {
@@ -124,6 +135,15 @@ final class ConversionJob implements Runnable {
                                 target);
                         mode = CacheMode.WRITEBACK;
                         continue;
+                    }
+                    if (encryption.targetEncrypted() && attempt < QemuImg.PBKDF_BENCHMARK_ATTEMPTS
+                            && e.stderrTail().contains(QemuImg.PBKDF_BENCHMARK_FLAKE)) {
+                        LOG.debug("qemu's PBKDF benchmark measured no CPU time; converting again");
+                        continue;
+                    }
+                    if (encryption.sourceEncrypted() && e.stderrTail().contains(Encryption.QEMU_WRONG_PASSPHRASE)) {
+                        throw new ConversionRefusedException(Reason.WRONG_PASSPHRASE, "the passphrase does not unlock "
+                                + source.path());
                     }
                     if (e.stderrTail().contains(NO_SPACE)) {
                         throw SpaceCheck.outOfSpace(target, needed, source.path().toString());
@@ -147,6 +167,7 @@ final class ConversionJob implements Runnable {
             partial.ifPresent(PartialTarget::discard);
             throw e;
         } finally {
+            secrets.close();
             LiveConversions.unregister(entry);
             if (cgroup != null) {
                 cgroup.close();
@@ -217,11 +238,13 @@ final class ConversionJob implements Runnable {
     }
 
     private QemuImgConvertRequest command(ValidatedImage source, Path writeTo, CacheMode mode,
-            Optional<BlockDevice> targetDevice, CgroupIoThrottle cgroup, LiveConversions.Entry entry) {
+            Optional<BlockDevice> targetDevice, CgroupIoThrottle cgroup, LiveConversions.Entry entry,
+            Encryption encryption, Encryption.Secrets secrets) {
         DiskFormat targetFormat = request.targetFormat();
         QemuImgConvertRequest.Builder command = QemuImgConvertRequest.builder(source.path(), source.format(), writeTo,
                 targetFormat);
         request.options().forEach(command::option);
+        encryption.apply(command, secrets);
         if (targetFormat == DiskFormat.VPC && !request.existingTarget() && !request.options().containsKey("force_size")) {
             // Without it qemu rounds the size to a CHS geometry, and the target is not the source's size.
             command.option("force_size", "on");

@@ -24,7 +24,22 @@ public class ConversionRefusedException extends ImageException {
         /** A cgroup I/O throttle was asked, but this process cannot create one here. */
         THROTTLE_UNAVAILABLE,
         /** The declared source format differs from the one the validated image has. */
-        FORMAT_MISMATCH
+        FORMAT_MISMATCH,
+        /** The source (or the image to resize) is encrypted and no passphrase was given. */
+        PASSPHRASE_MISSING,
+        /**
+         * The passphrase does not unlock the encrypted source. Proved in Java before qemu-img runs
+         * for a LUKS file; for qcow2 with LUKS encryption, qemu-img finds out when it opens the
+         * source, before it writes anything.
+         */
+        WRONG_PASSPHRASE,
+        /** An encrypted source would become a plain target, and decryption was not asked for. */
+        DECRYPTION_NOT_ALLOWED,
+        /**
+         * Encryption this converter or qemu-img cannot handle: LUKS2 sources (qemu's luks driver
+         * reads LUKS1 only), encryption of an existing target.
+         */
+        ENCRYPTION_UNSUPPORTED
     }
 
     private final Reason reason;

@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * image the validator already accepted), the target path and format, and how to write it.
  * Built with {@link #builder(Path, Path, DiskFormat)} or
  * {@link #builder(ValidatedImage, Path, DiskFormat)}; immutable once built. New options (such as
- * the encryption of LUKS targets) arrive as new builder methods with defaults, so existing
+ * the LUKS encryption of targets, {@link Builder#encryption(LuksTarget)}, the passphrase of an
+ * encrypted source, {@link Builder#sourcePassphrase(Passphrase)}, and the explicit
+ * {@link Builder#decrypt(boolean)}) arrive as new builder methods with defaults, so existing
  * callers keep compiling and behaving the same.
  */
 public final class ConvertRequest {
@@ -42,6 +44,9 @@ public final class ConvertRequest {
     private final boolean keepBitmaps;
     private final OptionalInt coroutines;
     private final boolean background;
+    private final Optional<LuksTarget> encryption;
+    private final Optional<Passphrase> sourcePassphrase;
+    private final boolean decrypt;
 
     private ConvertRequest(Builder b) {
         this.sourcePath = Optional.ofNullable(b.sourcePath);
@@ -62,6 +67,9 @@ public final class ConvertRequest {
         this.keepBitmaps = b.keepBitmaps;
         this.coroutines = b.coroutines;
         this.background = b.background;
+        this.encryption = Optional.ofNullable(b.encryption);
+        this.sourcePassphrase = Optional.ofNullable(b.sourcePassphrase);
+        this.decrypt = b.decrypt;
     }
 
     /**
@@ -256,6 +264,47 @@ public final class ConvertRequest {
         return background;
     }
 
+    /**
+     * How the target is encrypted, if it is.
+     *
+     * @return the LUKS encryption of a qcow2 or luks target; empty for a plain target
+     */
+    public Optional<LuksTarget> encryption() {
+        return encryption;
+    }
+
+    /**
+     * The passphrase that unlocks an encrypted source, if given.
+     *
+     * @return the source passphrase
+     */
+    public Optional<Passphrase> sourcePassphrase() {
+        return sourcePassphrase;
+    }
+
+    /**
+     * Whether an encrypted source may become a plain (unencrypted) target.
+     *
+     * @return true only if the caller asked for it with {@link Builder#decrypt(boolean)}
+     */
+    public boolean decrypt() {
+        return decrypt;
+    }
+
+    /**
+     * Names the source, the target and the formats; says whether passphrases are set, never
+     * what they are.
+     *
+     * @return a one-line description
+     */
+    @Override
+    public String toString() {
+        return "ConvertRequest[source=" + source() + ", target=" + target + ", targetFormat="
+                + targetFormat.qemuName() + encryption.map(e -> ", encryption=" + e).orElse("")
+                + sourcePassphrase.map(p -> ", sourcePassphrase=" + p).orElse("") + (decrypt ? ", decrypt" : "")
+                + "]";
+    }
+
     /** Collects the options of a {@link ConvertRequest}. */
     public static final class Builder {
         private final Path sourcePath;
@@ -276,6 +325,9 @@ public final class ConvertRequest {
         private boolean keepBitmaps;
         private OptionalInt coroutines = OptionalInt.empty();
         private boolean background;
+        private LuksTarget encryption;
+        private Passphrase sourcePassphrase;
+        private boolean decrypt;
 
         private Builder(Path sourcePath, ValidatedImage validatedSource, Path target, DiskFormat targetFormat) {
             this.sourcePath = sourcePath;
@@ -456,17 +508,99 @@ public final class ConvertRequest {
         }
 
         /**
+         * Encrypts the target with LUKS: a qcow2 target gets {@code encrypt.format=luks}, a luks
+         * target is a LUKS container. The passphrase reaches qemu-img through a 0600 secret file
+         * ({@code --object secret,id=..,file=..}), deleted when qemu-img has finished.
+         *
+         * @param target the cipher and the passphrase; not null
+         * @return this builder
+         * @throws NullPointerException if {@code target} is null
+         */
+        public Builder encryption(LuksTarget target) {
+            this.encryption = Objects.requireNonNull(target, "target");
+            return this;
+        }
+
+        /**
+         * The passphrase of an encrypted source (a LUKS1 file, or qcow2 with LUKS encryption).
+         * For a LUKS file it is proved in Java before qemu-img starts; qemu-img then opens the
+         * source through {@code --image-opts} with the secret's id. Ignored for a plain source.
+         *
+         * @param passphrase the source's passphrase; not null
+         * @return this builder
+         * @throws NullPointerException if {@code passphrase} is null
+         */
+        public Builder sourcePassphrase(Passphrase passphrase) {
+            this.sourcePassphrase = Objects.requireNonNull(passphrase, "passphrase");
+            return this;
+        }
+
+        /**
+         * The passphrase of an encrypted source, read from {@code file} (all its bytes).
+         *
+         * @param file the passphrase file; not null
+         * @return this builder
+         * @throws NullPointerException if {@code file} is null
+         */
+        public Builder sourcePassphrase(Path file) {
+            return sourcePassphrase(Passphrase.fromFile(file));
+        }
+
+        /**
+         * Allows an encrypted source to become a plain target. Without it such a conversion is
+         * refused ({@link ConversionRefusedException.Reason#DECRYPTION_NOT_ALLOWED}) before
+         * qemu-img runs: writing the plaintext of an encrypted volume must be a decision, never a
+         * forgotten option (Cinder refuses it outright).
+         *
+         * @param decrypt off unless set
+         * @return this builder
+         */
+        public Builder decrypt(boolean decrypt) {
+            this.decrypt = decrypt;
+            return this;
+        }
+
+        /**
          * Builds the request.
          *
          * @return an immutable request
-         * @throws IllegalArgumentException if creation options are given for an existing target
+         * @throws IllegalArgumentException if creation options are given for an existing target;
+         *     if encryption is asked for a target format other than qcow2 and luks, or for an
+         *     existing target; if a luks target has no encryption; if the options set encryption
+         *     keys themselves (use {@link #encryption(LuksTarget)})
          */
         public ConvertRequest build() {
             if (existingTarget && !options.isEmpty()) {
                 throw new IllegalArgumentException("target options apply only when the target is created, not to an"
                         + " existing target: " + options.keySet());
             }
+            checkEncryption();
             return new ConvertRequest(this);
+        }
+
+        private void checkEncryption() {
+            for (String key : options.keySet()) {
+                if (key.startsWith("encrypt") || key.equals("key-secret") || key.startsWith("cipher-")
+                        || key.startsWith("ivgen-") || key.equals("hash-alg") || key.equals("iter-time")) {
+                    throw new IllegalArgumentException("target option " + key + " is set by encryption(LuksTarget),"
+                            + " not as an option");
+                }
+            }
+            if (encryption == null) {
+                if (targetFormat == DiskFormat.LUKS) {
+                    throw new IllegalArgumentException("a luks target needs encryption(LuksTarget): its cipher and"
+                            + " passphrase");
+                }
+                return;
+            }
+            if (targetFormat != DiskFormat.QCOW2 && targetFormat != DiskFormat.LUKS) {
+                throw new IllegalArgumentException("only qcow2 and luks targets can be encrypted, not "
+                        + targetFormat.glanceName());
+            }
+            if (existingTarget) {
+                throw new IllegalArgumentException("encryption applies when the target is created, not to an"
+                        + " existing target");
+            }
         }
     }
 }

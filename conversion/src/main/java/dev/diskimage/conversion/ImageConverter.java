@@ -3,12 +3,16 @@ package dev.diskimage.conversion;
 import dev.diskimage.conversion.ConversionRefusedException.Reason;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.QemuImg;
+import dev.diskimage.core.QemuImgException;
 import dev.diskimage.core.QemuImgInfo;
 import dev.diskimage.core.SpaceCheck;
+import dev.diskimage.crypto.QemuSecret;
 import dev.diskimage.validation.ImageValidator;
 import dev.diskimage.validation.ValidatedImage;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -129,12 +133,41 @@ public final class ImageConverter {
      * @param allowShrink whether a smaller size may be set ({@code --shrink}); shrinking loses
      *     the data past the new end
      * @throws ConversionRefusedException with {@link Reason#SHRINK_NOT_ALLOWED} if {@code newSize}
-     *     is smaller than the image's virtual size and shrinking is not allowed (qemu-img does not run)
+     *     is smaller than the image's virtual size and shrinking is not allowed, with
+     *     {@link Reason#PASSPHRASE_MISSING} if the image is encrypted (use
+     *     {@link #resize(ValidatedImage, long, boolean, Passphrase)}); qemu-img does not run
      * @throws IllegalArgumentException if {@code newSize} is negative
      * @throws dev.diskimage.validation.ImageChangedException if the file changed since validation
      * @throws dev.diskimage.core.QemuImgException if qemu-img fails
      */
     public void resize(ValidatedImage image, long newSize, boolean allowShrink) {
+        resize(image, newSize, allowShrink, Optional.empty());
+    }
+
+    /**
+     * Resizes an accepted encrypted image in place (a LUKS1 volume, or qcow2 with LUKS encryption):
+     * qemu opens it only with its key, so the passphrase goes to qemu-img in a 0600 secret file
+     * beside the image ({@code --object secret,...} and {@code --image-opts}), deleted afterwards.
+     * A LUKS file's passphrase is proved in Java before qemu-img runs. For a plain image the
+     * passphrase is not used.
+     *
+     * @param image the image the validator accepted; checked unchanged right before qemu-img runs
+     * @param newSize the new virtual size in bytes; not negative
+     * @param allowShrink whether a smaller size may be set ({@code --shrink})
+     * @param passphrase the image's passphrase
+     * @throws ConversionRefusedException with {@link Reason#SHRINK_NOT_ALLOWED},
+     *     {@link Reason#WRONG_PASSPHRASE} or {@link Reason#ENCRYPTION_UNSUPPORTED} (a LUKS2 file)
+     *     before qemu-img runs
+     * @throws IllegalArgumentException if {@code newSize} is negative
+     * @throws dev.diskimage.core.ImageIoException if the passphrase file cannot be read
+     * @throws dev.diskimage.validation.ImageChangedException if the file changed since validation
+     * @throws dev.diskimage.core.QemuImgException if qemu-img fails
+     */
+    public void resize(ValidatedImage image, long newSize, boolean allowShrink, Passphrase passphrase) {
+        resize(image, newSize, allowShrink, Optional.of(Objects.requireNonNull(passphrase, "passphrase")));
+    }
+
+    private void resize(ValidatedImage image, long newSize, boolean allowShrink, Optional<Passphrase> passphrase) {
         Objects.requireNonNull(image, "image");
         if (newSize < 0) {
             throw new IllegalArgumentException("new size must not be negative: " + newSize);
@@ -144,8 +177,29 @@ public final class ImageConverter {
                     + image.virtualSize() + " bytes; resizing it to " + newSize
                     + " bytes would shrink it, which was not allowed");
         }
+        Optional<Passphrase> key = Encryption.forResize(image, passphrase);
         image.requireUnchanged();
-        qemu.resize(image.path(), image.format(), newSize, allowShrink);
+        if (key.isEmpty()) {
+            qemu.resize(image.path(), image.format(), newSize, allowShrink);
+            return;
+        }
+        Path directory = image.path().toAbsolutePath().getParent();
+        byte[] bytes = key.get().read();
+        QemuSecret secret;
+        try {
+            secret = QemuSecret.write(Encryption.SOURCE_SECRET_ID, bytes, directory);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+        try (secret) {
+            qemu.resizeEncrypted(image.path(), image.format(), secret.object(), newSize, allowShrink);
+        } catch (QemuImgException e) {
+            if (e.stderrTail().contains(Encryption.QEMU_WRONG_PASSPHRASE)) {
+                throw new ConversionRefusedException(Reason.WRONG_PASSPHRASE, "the passphrase does not unlock "
+                        + image.path());
+            }
+            throw e;
+        }
     }
 
     /**
@@ -164,6 +218,28 @@ public final class ImageConverter {
     public ValidatedImage resize(Path image, DiskFormat declared, long newSize, boolean allowShrink) {
         ValidatedImage validated = validator.check(image, declared);
         resize(validated, newSize, allowShrink);
+        return validated;
+    }
+
+    /**
+     * Validates an encrypted {@code image} and resizes it with its passphrase, as
+     * {@link #resize(ValidatedImage, long, boolean, Passphrase)}.
+     *
+     * @param image the image file
+     * @param declared the format the caller says it is; the bytes must agree
+     * @param newSize the new virtual size in bytes; not negative
+     * @param allowShrink whether a smaller size may be set
+     * @param passphrase the image's passphrase
+     * @return the image as validated before the resize
+     * @throws dev.diskimage.validation.ImageUnacceptableException if the validator refuses it
+     * @throws ConversionRefusedException if it would shrink without permission, or the
+     *     passphrase does not unlock it
+     * @throws dev.diskimage.core.QemuImgException if qemu-img fails
+     */
+    public ValidatedImage resize(Path image, DiskFormat declared, long newSize, boolean allowShrink,
+            Passphrase passphrase) {
+        ValidatedImage validated = validator.check(image, declared);
+        resize(validated, newSize, allowShrink, passphrase);
         return validated;
     }
 

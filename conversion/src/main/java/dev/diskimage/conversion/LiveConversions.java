@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The conversions running in this JVM, so that a JVM shutdown (SIGTERM, {@code System.exit})
- * stops their qemu-img and removes their partial siblings. One shutdown hook, registered with
+ * stops their qemu-img and removes their partial siblings and secret files. One shutdown hook, registered with
  * the first conversion. (After SIGKILL no hook runs: then the kernel kills qemu-img through its
  * parent-death signal, and {@link PartialTarget#removeStale} cleans the sibling up later.)
  */
@@ -18,6 +18,8 @@ final class LiveConversions {
     static final class Entry {
         final AtomicReference<ProcessHandle> process = new AtomicReference<>();
         final Optional<PartialTarget> partial;
+        // The conversion's secret files, deleted at shutdown too (a passphrase must not outlive the JVM).
+        final AtomicReference<Encryption.Secrets> secrets = new AtomicReference<>();
 
         Entry(Optional<PartialTarget> partial) {
             this.partial = partial;
@@ -57,6 +59,10 @@ final class LiveConversions {
                 }
             }
             entry.partial.ifPresent(PartialTarget::discard);
+            Encryption.Secrets secrets = entry.secrets.get();
+            if (secrets != null) {
+                secrets.close();
+            }
         }
     }
 }

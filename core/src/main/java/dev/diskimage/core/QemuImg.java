@@ -375,6 +375,41 @@ public final class QemuImg {
     }
 
     /**
+     * {@code qemu-img resize --object <secret> --image-opts driver=<format>,<key>=<id>,file.driver=file,
+     * file.filename=<image> [--shrink] <newSize>}: resizes an encrypted image (a LUKS volume, or
+     * qcow2 with LUKS encryption), which qemu can only open with its key. The passphrase stays in
+     * the secret's file; the command line names the file and the id only.
+     *
+     * <p><strong>Low-level layer: trusts its input</strong>, as {@link #resize(Path, DiskFormat, long, boolean)}.
+     *
+     * @param image the encrypted image file to resize in place
+     * @param format {@link DiskFormat#LUKS} or {@link DiskFormat#QCOW2}: the driver qemu opens it with
+     * @param secret the {@code secret} object holding the passphrase (see {@link QemuObject#secretFile})
+     * @param newSize the new virtual size in bytes; not negative
+     * @param allowShrink pass {@code --shrink}
+     * @throws IllegalArgumentException if {@code newSize} is negative, the format cannot be
+     *     encrypted, or the object is not a secret with an id
+     * @throws QemuImgException if qemu-img fails (a wrong passphrase included)
+     */
+    public void resizeEncrypted(Path image, DiskFormat format, QemuObject secret, long newSize, boolean allowShrink) {
+        if (newSize < 0) {
+            throw new IllegalArgumentException("newSize must not be negative: " + newSize);
+        }
+        requireEncryptableFormat(format);
+        String id = secret.properties().get("id");
+        if (!"secret".equals(secret.type()) || id == null) {
+            throw new IllegalArgumentException("an encrypted image needs a secret object with an id");
+        }
+        List<String> args = new ArrayList<>(List.of("resize", "--object", secret.toArgument(), "--image-opts"));
+        if (allowShrink) {
+            args.add("--shrink");
+        }
+        args.add(encryptedImageOpts(image, format, id));
+        args.add(Long.toString(newSize));
+        run(args, timeout, Optional.empty(), null);
+    }
+
+    /**
      * {@code qemu-img measure}: space needed to convert {@code source} to {@code targetFormat}.
      *
      * @param source the image file to measure
@@ -544,8 +579,14 @@ public final class QemuImg {
 
     // qemu crypto/pbkdf.c: the benchmark that sizes PBKDF iterations gives up when it measured
     // zero milliseconds of thread CPU time.
-    static final String PBKDF_BENCHMARK_FLAKE = "Unable to get accurate CPU usage";
-    static final int PBKDF_BENCHMARK_ATTEMPTS = 10;
+    /**
+     * What qemu-img prints when the PBKDF benchmark that sizes a new LUKS key slot measured no
+     * CPU time (a known flake on fast machines); a create or convert that writes a LUKS key
+     * repeats the command when its error contains this text.
+     */
+    public static final String PBKDF_BENCHMARK_FLAKE = "Unable to get accurate CPU usage";
+    /** How often a command that writes a LUKS key is run at most while the PBKDF benchmark flakes. */
+    public static final int PBKDF_BENCHMARK_ATTEMPTS = 10;
 
     private ProcessResult run(List<String> args, Duration limit, Optional<ProcessLimits> limits,
             Consumer<String> lines) {
@@ -593,6 +634,25 @@ public final class QemuImg {
             return "./" + text;
         }
         return text;
+    }
+
+    /**
+     * The {@code --image-opts} text that opens an encrypted image: the format's driver (never
+     * probed), its key option naming the secret object, and the protocol pinned to a plain file
+     * so that a file name such as {@code nbd://...} cannot select another protocol.
+     */
+    static String encryptedImageOpts(Path image, DiskFormat format, String secretId) {
+        requireEncryptableFormat(format);
+        String keyOption = format == DiskFormat.LUKS ? "key-secret" : "encrypt.key-secret";
+        return "driver=" + format.qemuName() + "," + keyOption + "=" + escapeOptionValue(secretId)
+                + ",file.driver=file,file.filename=" + escapeOptionValue(image.toString());
+    }
+
+    static void requireEncryptableFormat(DiskFormat format) {
+        if (format != DiskFormat.LUKS && format != DiskFormat.QCOW2) {
+            throw new IllegalArgumentException("only luks and qcow2 images are opened with a key, not "
+                    + format.qemuName());
+        }
     }
 
     /** Appends {@code -o k=v,...} with commas in values doubled, as qemu's option syntax needs. */

@@ -48,6 +48,7 @@ public final class QemuImgConvertRequest {
     private final boolean noTimeout;
     private final List<String> launcher;
     private final Optional<Consumer<ProcessHandle>> startListener;
+    private final Optional<String> sourceKeySecret;
 
     private QemuImgConvertRequest(Builder b) {
         this.source = b.source;
@@ -71,6 +72,7 @@ public final class QemuImgConvertRequest {
         this.noTimeout = b.noTimeout;
         this.launcher = List.copyOf(b.launcher);
         this.startListener = Optional.ofNullable(b.startListener);
+        this.sourceKeySecret = Optional.ofNullable(b.sourceKeySecret);
     }
 
     /**
@@ -171,12 +173,19 @@ public final class QemuImgConvertRequest {
             args.add("-T");
             args.add(mode.qemuName());
         });
-        args.add("-f");
-        args.add(sourceFormat.qemuName());
+        if (sourceKeySecret.isPresent()) {
+            // An encrypted source is opened through --image-opts: the driver is still the detected
+            // format (never probed), and the key is a secret object's id, never the passphrase.
+            args.add("--image-opts");
+        } else {
+            args.add("-f");
+            args.add(sourceFormat.qemuName());
+        }
         args.add("-O");
         args.add(targetFormat.qemuName());
         QemuImg.addOptions(args, options);
-        args.add(QemuImg.pathArgument(source));
+        args.add(sourceKeySecret.map(id -> QemuImg.encryptedImageOpts(source, sourceFormat, id))
+                .orElseGet(() -> QemuImg.pathArgument(source)));
         args.add(QemuImg.pathArgument(target));
         return args;
     }
@@ -204,6 +213,7 @@ public final class QemuImgConvertRequest {
         private boolean noTimeout;
         private final List<String> launcher = new ArrayList<>();
         private Consumer<ProcessHandle> startListener;
+        private String sourceKeySecret;
 
         private Builder(Path source, DiskFormat sourceFormat, Path target, DiskFormat targetFormat) {
             this.source = Objects.requireNonNull(source, "source");
@@ -443,11 +453,29 @@ public final class QemuImgConvertRequest {
         }
 
         /**
+         * The source is encrypted (a LUKS volume, or qcow2 with {@code encrypt.format=luks}) and
+         * is unlocked with the {@code secret} object {@code secretId}, which must also be passed
+         * with {@link #object(QemuObject)}. The source is then named through
+         * {@code --image-opts driver=<format>,...,file.driver=file,file.filename=<path>} instead
+         * of {@code -f <format> <path>}: the driver is still the given format (qemu never probes),
+         * and the protocol is pinned to a plain file.
+         *
+         * @param secretId the id of the secret object holding the source's passphrase
+         * @return this builder
+         * @throws IllegalArgumentException if the id is not a plain name
+         */
+        public Builder sourceKeySecret(String secretId) {
+            this.sourceKeySecret = QemuImg.requireOptionKey(secretId);
+            return this;
+        }
+
+        /**
          * Builds the request.
          *
          * @return an immutable request with the options set so far
          * @throws IllegalArgumentException if {@code --target-is-zero} is asked without
-         *     {@code -n}, or together with a backing file option
+         *     {@code -n}, or together with a backing file option, or a source key secret is given
+         *     for a format other than luks or qcow2
          */
         public QemuImgConvertRequest build() {
             if (targetIsZero && !existingTarget) {
@@ -455,6 +483,9 @@ public final class QemuImgConvertRequest {
             }
             if (targetIsZero && options.containsKey("backing_file")) {
                 throw new IllegalArgumentException("--target-is-zero cannot be used with a backing file");
+            }
+            if (sourceKeySecret != null) {
+                QemuImg.requireEncryptableFormat(sourceFormat);
             }
             return new QemuImgConvertRequest(this);
         }

@@ -43,6 +43,42 @@ class QemuImgConvertFlagsTest {
     }
 
     @Test
+    void anEncryptedSourceIsNamedThroughImageOptsWithItsDetectedDriverAndAPlainFileProtocol() {
+        Path source = dir.resolve("a,b.luks");
+        QemuObject secret = QemuObject.secretFile("sec0", dir.resolve("secret"));
+        List<String> args = QemuImgConvertRequest.builder(source, DiskFormat.LUKS, dir.resolve("t.raw"), DiskFormat.RAW)
+                .object(secret).sourceKeySecret("sec0").build().arguments();
+
+        assertThat(args).containsExactly("convert", "--object", "secret,id=sec0,file=" + dir.resolve("secret"),
+                "--image-opts", "-O", "raw", "driver=luks,key-secret=sec0,file.driver=file,file.filename="
+                        + dir.resolve("a,,b.luks"), dir.resolve("t.raw").toString());
+        assertThat(request().sourceKeySecret("sec0").build().arguments())
+                .contains("driver=qcow2,encrypt.key-secret=sec0,file.driver=file,file.filename=" + dir.resolve("s.qcow2"))
+                .doesNotContain("-f");
+    }
+
+    @Test
+    void onlyLuksAndQcow2SourcesTakeAKeySecret() {
+        assertThatThrownBy(() -> QemuImgConvertRequest.builder(dir.resolve("s.vmdk"), DiskFormat.VMDK,
+                dir.resolve("t.raw"), DiskFormat.RAW).sourceKeySecret("sec0").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vmdk");
+        assertThatThrownBy(() -> request().sourceKeySecret("sec0,file=x"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void encryptedResizeNeedsASecretObjectAndAnEncryptableFormat() {
+        QemuImg qemu = QemuImg.system();
+        Path image = dir.resolve("x.raw");
+        assertThatThrownBy(() -> qemu.resizeEncrypted(image, DiskFormat.RAW, QemuObject.secretFile("s", image), 1,
+                false)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("raw");
+        assertThatThrownBy(() -> qemu.resizeEncrypted(image, DiskFormat.LUKS, new QemuObject("iothread",
+                java.util.Map.of("id", "s")), 1, false)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> qemu.resizeEncrypted(image, DiskFormat.LUKS, QemuObject.secretFile("s", image), -1,
+                false)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void existingTargetAloneIsJustMinusN() {
         assertThat(request().existingTarget(true).build().arguments()).contains("-n")
                 .doesNotContain("--target-is-zero");
