@@ -6,10 +6,8 @@ import dev.diskimage.core.luks.Luks2Metadata;
 import dev.diskimage.core.luks.LuksFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -406,12 +404,7 @@ public final class LuksHeader {
      * @throws NullPointerException if {@code passphrase} is null
      */
     public boolean unlocks(char[] passphrase) {
-        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
-        byte[] bytes = new byte[encoded.remaining()];
-        encoded.get(bytes);
-        if (encoded.hasArray()) {
-            Arrays.fill(encoded.array(), (byte) 0);
-        }
+        byte[] bytes = Passphrases.utf8(passphrase);
         try {
             return unlocks(bytes);
         } finally {

@@ -4,9 +4,7 @@ import dev.diskimage.core.ImageIoException;
 import dev.diskimage.core.QemuObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -89,12 +87,7 @@ public final class QemuSecret implements AutoCloseable {
      * @throws UnsupportedOperationException if the file system has no POSIX permissions
      */
     public static QemuSecret write(String id, char[] passphrase) {
-        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
-        byte[] bytes = new byte[encoded.remaining()];
-        encoded.get(bytes);
-        if (encoded.hasArray()) {
-            Arrays.fill(encoded.array(), (byte) 0);
-        }
+        byte[] bytes = Passphrases.utf8(passphrase);
         try {
             return write(id, bytes);
         } finally {
