@@ -101,28 +101,24 @@ final class LuksInspector implements FormatInspector {
 
     /** Reads the NUL-terminated JSON area (up to a cap) and parses it as LUKS2 metadata. */
     private static Luks2Metadata readJson(ImageBytes image, long hdrSize, long fileSize) {
-        long area = Math.min(hdrSize - Luks2BinaryHeader.BINARY_LENGTH, MAX_JSON_READ);
-        byte[] text = new byte[(int) area];
-        int length = -1;
-        for (int at = 0; at < area && length < 0; at += JSON_CHUNK) {
-            int take = (int) Math.min(JSON_CHUNK, area - at);
-            ByteBuffer chunk = image.readExactly(Luks2BinaryHeader.BINARY_LENGTH + (long) at, take,
+        // A whole number of chunks: hdr_size is a power of two of 16 KiB or more, so both
+        // hdr_size - 4 KiB and the 64 KiB cap are multiples of 4 KiB.
+        int area = (int) Math.min(hdrSize - Luks2BinaryHeader.BINARY_LENGTH, MAX_JSON_READ);
+        byte[] text = new byte[area];
+        for (int at = 0; at < area; at += JSON_CHUNK) {
+            ByteBuffer chunk = image.readExactly(Luks2BinaryHeader.BINARY_LENGTH + (long) at, JSON_CHUNK,
                     "LUKS2 JSON area");
-            chunk.get(0, text, at, take);
-            for (int i = at; i < at + take; i++) {
+            chunk.get(0, text, at, JSON_CHUNK);
+            for (int i = at; i < at + JSON_CHUNK; i++) {
                 if (text[i] == 0) {
-                    length = i;
-                    break;
+                    // Asked for here, not held in a field: most images are not LUKS2, and a JSON
+                    // reader costs hundreds of classes to load.
+                    return Luks2Metadata.parse(text, i, hdrSize, fileSize);
                 }
             }
         }
-        if (length < 0) {
-            throw malformed(Luks2BinaryHeader.BINARY_LENGTH, "LUKS2 JSON metadata is not terminated within " + area
-                    + " bytes");
-        }
-        // Asked for here, not held in a field: most images are not LUKS2, and a JSON reader costs
-        // hundreds of classes to load.
-        return Luks2Metadata.parse(text, length, hdrSize, fileSize);
+        throw malformed(Luks2BinaryHeader.BINARY_LENGTH, "LUKS2 JSON metadata is not terminated within " + area
+                + " bytes");
     }
 
     /** The core parser's reason as this inspector's finding: same offset, same text. */

@@ -193,6 +193,43 @@ class LuksInspectorTest {
     }
 
     @Test
+    void rejectsLuks2WhoseSecondHeaderCopyIsCutShort() throws Exception {
+        String segments = SEGMENT_DYNAMIC.replace("\"" + DATA_OFFSET + "\"", "\"" + 2 * HDR + "\"");
+        byte[] image = luks2(json(segments), 2 * HDR);
+        Inspection whole = InspectorHarness.inspect(inspector, image);
+        assertThat(whole.level()).isEqualTo(MatchLevel.MATCH);
+        assertThat(whole.virtualSize()).hasValue(0L);
+        // One byte short: the secondary's binary header and the primary's JSON are still readable.
+        Inspection cut = InspectorHarness.inspect(inspector, java.util.Arrays.copyOf(image, 2 * HDR - 1));
+        assertThat(cut.level()).isEqualTo(MatchLevel.MAGIC_ONLY);
+        assertThat(cut.findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(FindingCode.TRUNCATED);
+            assertThat(f.offset()).isZero();
+            assertThat(f.message()).isEqualTo("LUKS2 primary and secondary headers at offset 0 with length "
+                    + 2 * HDR + " lies outside the image of " + (2 * HDR - 1) + " bytes");
+        });
+    }
+
+    @Test
+    void readsLuks2JsonThatSpansSeveralChunksUpToTheWholeArea() throws Exception {
+        String json = json(SEGMENT_DYNAMIC);
+        // Leading whitespace is valid JSON: the object itself starts in the second 4 KiB chunk.
+        for (int length : new int[] {5000 + json.length(), HDR - 4096 - 1}) {
+            byte[] image = luks2(" ".repeat(length - json.length()) + json, DATA_OFFSET + 8192);
+            Inspection result = InspectorHarness.inspect(inspector, image);
+            assertThat(result.level()).as("JSON of %d bytes", length).isEqualTo(MatchLevel.MATCH);
+            assertThat(result.virtualSize()).hasValue(8192L);
+        }
+        // The whole 12 KiB area without its NUL.
+        byte[] unterminated = luks2(" ".repeat(HDR - 4096 - json.length()) + json, DATA_OFFSET + 8192);
+        assertThat(InspectorHarness.inspect(inspector, unterminated).findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(FindingCode.LUKS_MALFORMED);
+            assertThat(f.offset()).isEqualTo(4096);
+            assertThat(f.message()).isEqualTo("LUKS2 JSON metadata is not terminated within " + (HDR - 4096) + " bytes");
+        });
+    }
+
+    @Test
     void rejectsLuks2MetadataWithADuplicatedKey() throws Exception {
         // cryptsetup's JSON reader and ours could each believe a different copy of the segment.
         String twoSegments = json(SEGMENT_DYNAMIC).replace("\"segments\":" + SEGMENT_DYNAMIC,

@@ -50,8 +50,7 @@ public record Luks1Header(String cipherName, String cipherMode, String hashSpec,
     private static final int UUID_LENGTH = 40;
     private static final int OFF_KEY_SLOTS = 208;
     private static final int KEY_SLOT_LENGTH = 48;
-    // LUKS1 spec: key slot fields, relative to the slot.
-    private static final int SLOT_ACTIVE = 0;
+    // LUKS1 spec: key slot fields, relative to the slot; the state (active) is its first field.
     private static final int SLOT_ITERATIONS = 4;
     private static final int SLOT_SALT = 8;
     private static final int SLOT_MATERIAL_OFFSET = 40;
@@ -206,7 +205,7 @@ public record Luks1Header(String cipherName, String cipherMode, String hashSpec,
 
     private static KeySlot keySlot(ByteBuffer be, int slot, long keyBytes, long payload) {
         int base = OFF_KEY_SLOTS + slot * KEY_SLOT_LENGTH;
-        long state = LuksFields.u32(be, base + SLOT_ACTIVE);
+        long state = LuksFields.u32(be, base);
         long iterations = LuksFields.u32(be, base + SLOT_ITERATIONS);
         byte[] salt = LuksFields.bytes(be, base + SLOT_SALT, SALT_LENGTH);
         long materialSectors = LuksFields.u32(be, base + SLOT_MATERIAL_OFFSET);

@@ -6,10 +6,12 @@ import dev.diskimage.core.StrictJson;
 import dev.diskimage.core.UntrustedText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The JSON metadata of a LUKS2 header (LUKS2 on-disk format specification, "JSON area"): key
@@ -159,7 +161,8 @@ public record Luks2Metadata(List<Keyslot> keyslots, List<Digest> digests, Segmen
      * @param fileSize the size of the file
      * @return the metadata
      * @throws LuksFormatException of kind {@code MALFORMED} at the JSON area's offset (4096) for
-     *     unparseable JSON, a missing section, or a data segment that is absent, not a number or
+     *     unparseable JSON, a missing section, two segments with the same id (such as {@code 0} and
+     *     {@code 00}), or a data segment that is absent, not a number or
      *     overlaps the headers; of kind {@code TRUNCATED} when a fixed-size data segment ends
      *     past the file
      */
@@ -197,8 +200,15 @@ public record Luks2Metadata(List<Keyslot> keyslots, List<Digest> digests, Segmen
     private static Segment dataSegment(JsonNode segments, long hdrSize, long fileSize) {
         JsonNode first = null;
         long firstId = Long.MAX_VALUE;
+        Set<Long> ids = new HashSet<>();
         for (Map.Entry<String, JsonNode> entry : segments.properties()) {
             long id = parseUnsigned(entry.getKey(), "LUKS2 segment id");
+            // Strict JSON refuses a repeated key, but "0" and "00" are two keys for segment 0:
+            // cryptsetup and this parser could each take a different one as the data segment.
+            if (!ids.add(id)) {
+                throw malformed("LUKS2 segment id '" + abbreviate(entry.getKey()) + "' repeats segment " + id);
+            }
+            // Ids are unique here, so "id <= firstId" would pick the same segment.
             if (id < firstId) {
                 firstId = id;
                 first = entry.getValue();

@@ -26,6 +26,7 @@ final class LuksFields {
      */
     static String requireName(ByteBuffer header, int offset, String what) {
         StringBuilder name = new StringBuilder();
+        // "i <= NAME_FIELD" would change nothing: the last byte is the NUL (break) or refused below.
         for (int i = 0; i < NAME_FIELD; i++) {
             int c = Byte.toUnsignedInt(header.get(offset + i));
             if (c == 0) {

@@ -122,6 +122,65 @@ class Luks1HeaderTest {
     }
 
     @Test
+    void quotesARefusedNameExactlyAsItsFieldHoldsIt() {
+        byte[] unterminated = header();
+        Arrays.fill(unterminated, 8, 40, (byte) 'a');
+        // All 32 bytes and not one more: the cipher mode "xts-plain64" follows at 40.
+        assertThat(catchThrowableOfType(LuksFormatException.class, () -> parse(unterminated)).reason())
+                .isEqualTo("LUKS1 cipher name '" + "a".repeat(32) + "' is not a terminated printable name");
+        byte[] control = header();
+        control[74] = 0x1b;
+        assertThat(catchThrowableOfType(LuksFormatException.class, () -> parse(control)).reason())
+                .isEqualTo("LUKS1 hash spec 'sh\u001b256' is not a terminated printable name");
+    }
+
+    @Test
+    void namesMayHoldEveryPrintableByteFromSpaceToTilde() {
+        byte[] printable = header();
+        printable[8 + 1] = ' ';
+        printable[8 + 2] = '~';
+        assertThat(parse(printable).cipherName()).isEqualTo("a ~");
+        byte[] unitSeparator = header();
+        unitSeparator[8 + 1] = 0x1f;
+        assertMalformedAt(unitSeparator, 8, "LUKS1 cipher name 'a\u001fs' is not a terminated printable name");
+        byte[] delete = header();
+        delete[8 + 1] = 0x7f;
+        assertMalformedAt(delete, 8, "LUKS1 cipher name 'a\u007fs' is not a terminated printable name");
+    }
+
+    @Test
+    void payloadMayStartRightAfterTheHeaderAndEndExactlyAtTheFileEnd() {
+        byte[] noSlots = patch(208, 0x0000DEAD);
+        ByteBuffer.wrap(noSlots).putInt(104, 2);
+        assertThat(parse(noSlots).payloadOffset()).isEqualTo(1024);
+        byte[] header = header();
+        long payload = 4096L * 512;
+        assertThat(Luks1Header.parse(ByteBuffer.wrap(header), payload).payloadOffset()).isEqualTo(payload);
+        LuksFormatException shortFile = catchThrowableOfType(LuksFormatException.class,
+                () -> Luks1Header.parse(ByteBuffer.wrap(header), payload - 1));
+        assertThat(shortFile.offset()).isEqualTo(104);
+        assertThat(shortFile.reason()).isEqualTo("LUKS1 payload offset " + payload
+                + " overlaps the header or lies beyond the image of " + (payload - 1) + " bytes");
+    }
+
+    @Test
+    void keyMaterialMayStartRightAfterTheHeader() {
+        assertThat(parse(patch(208 + 40, 2)).activeKeySlots().get(0).materialOffset()).isEqualTo(1024);
+        assertMalformedAt(patch(208 + 40, 1), 208 + 40, "LUKS1 key slot 0 material at 512 overlaps the header");
+    }
+
+    @Test
+    void inactiveSlotsKeepTheirFieldsAsRead() {
+        Luks1Header.KeySlot slot = parse(header()).keySlots().get(1);
+        assertThat(slot.index()).isEqualTo(1);
+        assertThat(slot.active()).isFalse();
+        assertThat(slot.iterations()).isZero();
+        assertThat(slot.salt()).startsWith(2);
+        assertThat(slot.materialOffset()).isEqualTo((8 + 512) * 512L);
+        assertThat(slot.stripes()).isEqualTo(4000);
+    }
+
+    @Test
     void needsTheWholeHeader() {
         assertThatThrownBy(() -> Luks1Header.parse(ByteBuffer.allocate(591), FILE_SIZE))
                 .isInstanceOf(IndexOutOfBoundsException.class);

@@ -136,4 +136,87 @@ class Luks2StructuresTest {
         assertThat(metadata(JSON.replace("\"dynamic\"", "\"" + (FILE - 16777216) + "\"")).dataSegment().size())
                 .hasValue(FILE - 16777216);
     }
+
+    @Test
+    void comparesTheChecksumOverExactlyItsSixtyFourBytes() throws Exception {
+        byte[] whole = binary("sha256", HDR, 0, false);
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(whole);
+        System.arraycopy(digest, 0, whole, Luks2BinaryHeader.OFF_CSUM, digest.length);
+        // The byte after the field is header data, covered by the digest: set it and re-sign.
+        whole[Luks2BinaryHeader.OFF_CSUM + 64] = 1;
+        java.util.Arrays.fill(whole, Luks2BinaryHeader.OFF_CSUM, Luks2BinaryHeader.OFF_CSUM + 64, (byte) 0);
+        digest = MessageDigest.getInstance("SHA-256").digest(whole);
+        System.arraycopy(digest, 0, whole, Luks2BinaryHeader.OFF_CSUM, digest.length);
+        Luks2BinaryHeader header = Luks2BinaryHeader.parsePrimary(ByteBuffer.wrap(whole));
+        header.verifyChecksum(ByteBuffer.wrap(whole));
+        // The field's last byte, past the 32-byte digest, must be zero padding.
+        whole[Luks2BinaryHeader.OFF_CSUM + 63] = 1;
+        LuksFormatException error = catchThrowableOfType(LuksFormatException.class,
+                () -> header.verifyChecksum(ByteBuffer.wrap(whole)));
+        assertThat(error.offset()).isEqualTo(Luks2BinaryHeader.OFF_CSUM);
+        assertThat(error.reason()).isEqualTo("LUKS2 header checksum does not match");
+    }
+
+    @Test
+    void readsALabelThatFillsItsWholeField() throws Exception {
+        byte[] binary = binary("sha256", HDR, 0, false);
+        java.util.Arrays.fill(binary, 24, 72, (byte) 'L');
+        // The checksum algorithm "sha256" follows at 72 and is not part of the label.
+        assertThat(Luks2BinaryHeader.parsePrimary(ByteBuffer.wrap(binary)).label()).isEqualTo("L".repeat(48));
+    }
+
+    @Test
+    void dataMayStartRightAfterTheSecondHeaderOrExactlyAtTheFileEnd() {
+        assertThat(metadata(JSON.replace("\"16777216\"", "\"" + 2 * HDR + "\"")).dataSegment().offset())
+                .isEqualTo(2 * HDR);
+        LuksFormatException overlap = refused(JSON.replace("\"16777216\"", "\"" + (2 * HDR - 1) + "\""));
+        assertThat(overlap.kind()).isEqualTo(LuksFormatException.Kind.MALFORMED);
+        assertThat(overlap.offset()).isEqualTo(4096);
+        assertThat(overlap.reason()).isEqualTo("LUKS2 segment offset " + (2 * HDR - 1)
+                + " overlaps the headers or lies beyond the image of " + FILE + " bytes");
+        Luks2Metadata.Segment empty = metadata(JSON.replace("\"16777216\"", "\"" + FILE + "\"")).dataSegment();
+        assertThat(empty.offset()).isEqualTo(FILE);
+        assertThat(empty.size()).isEmpty();
+        assertThat(refused(JSON.replace("\"16777216\"", "\"" + (FILE + 1) + "\"")).reason())
+                .isEqualTo("LUKS2 segment offset " + (FILE + 1) + " overlaps the headers or lies beyond the image of "
+                        + FILE + " bytes");
+    }
+
+    @Test
+    void refusesTwoSegmentsWithTheSameNumber() {
+        // Distinct JSON keys, one segment number: which one is the data segment would be a guess.
+        String twoZeros = JSON.replace("\"segments\":{\"0\":{", "\"segments\":{\"00\":{\"type\":\"crypt\","
+                + "\"offset\":\"" + 2 * HDR + "\",\"size\":\"dynamic\"},\"0\":{");
+        LuksFormatException error = refused(twoZeros);
+        assertThat(error.kind()).isEqualTo(LuksFormatException.Kind.MALFORMED);
+        assertThat(error.offset()).isEqualTo(4096);
+        assertThat(error.reason()).isEqualTo("LUKS2 segment id '0' repeats segment 0");
+    }
+
+    @Test
+    void readsNumbersOfUpToEighteenDigits() {
+        String eighteen = "9".repeat(18);
+        LuksFormatException huge = refused(JSON.replace("\"dynamic\"", "\"" + eighteen + "\""));
+        assertThat(huge.kind()).isEqualTo(LuksFormatException.Kind.TRUNCATED);
+        assertThat(huge.reason()).contains("with length " + eighteen);
+        LuksFormatException nineteen = refused(JSON.replace("\"dynamic\"", "\"" + "9".repeat(19) + "\""));
+        assertThat(nineteen.kind()).isEqualTo(LuksFormatException.Kind.MALFORMED);
+        assertThat(nineteen.reason()).isEqualTo("LUKS2 segment size '" + "9".repeat(19) + "' is not a decimal number");
+    }
+
+    @Test
+    void quotesARefusedNumberUpToTwentyFourCharacters() {
+        assertThat(refused(JSON.replace("\"16777216\"", "\"" + "x".repeat(24) + "\"")).reason())
+                .isEqualTo("LUKS2 segment offset '" + "x".repeat(24) + "' is not a decimal number");
+        assertThat(refused(JSON.replace("\"16777216\"", "\"" + "x".repeat(25) + "\"")).reason())
+                .isEqualTo("LUKS2 segment offset '" + "x".repeat(24) + "...' is not a decimal number");
+    }
+
+    @Test
+    void keepsZeroButNotNegativeIntegers() {
+        assertThat(metadata(JSON.replace("\"sector_size\":4096", "\"sector_size\":0")).dataSegment().sectorSize())
+                .hasValue(0);
+        assertThat(metadata(JSON.replace("\"sector_size\":4096", "\"sector_size\":-1")).dataSegment().sectorSize())
+                .isEmpty();
+    }
 }
