@@ -40,4 +40,23 @@ class AllocationTableTest {
         assertThat(seen).hasSize(entries);
         assertThat(seen.get(entries - 1)).containsExactly(entries - 1, 7, image.length - 4);
     }
+
+    @Test
+    void aTableLargerThanTheBudgetIsRefusedNamingItsSizeAndThePolicyKey() {
+        int entries = 2 * AllocationTable.CHUNK_ENTRIES;
+        long offset = 50L * FileImageBytes.BLOCK;
+        byte[] image = new byte[(int) offset + entries * 4];
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(image), image.length,
+                2 * FileImageBytes.BLOCK);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AllocationTable.forEachEntry(bytes, offset, entries,
+                ByteOrder.BIG_ENDIAN, "VHD block allocation table", "dynamic VHDs", (index, entry, at) -> { }))
+                .isInstanceOfSatisfying(InspectionFailure.class, failure -> {
+                    assertThat(failure.code()).isEqualTo(FindingCode.READ_BUDGET_EXCEEDED);
+                    assertThat(failure.offset()).isEqualTo(offset);
+                    assertThat(failure.getMessage()).startsWith("VHD block allocation table of " + entries
+                            + " entries (" + entries * 4 + " bytes) must be read whole")
+                            .contains("raise the policy's read_budget for dynamic VHDs; ");
+                });
+    }
 }
