@@ -29,6 +29,11 @@ final class StreamImageBytes implements ImageBytes {
         long end() {
             return offset + data.length;
         }
+
+        /** Whether this region spans all of {@code [from, to)}. */
+        boolean covers(long from, long to) {
+            return offset <= from && end() >= to;
+        }
     }
 
     private final long budget;
@@ -126,7 +131,7 @@ final class StreamImageBytes implements ImageBytes {
     private boolean copyFromRegions(long offset, byte[] out) {
         long end = offset + out.length;
         for (Region region : regions) {
-            if (region.offset <= offset && region.end() >= end && position >= end) {
+            if (region.covers(offset, end) && position >= end) {
                 System.arraycopy(region.data, (int) (offset - region.offset), out, 0, out.length);
                 return true;
             }
@@ -148,10 +153,9 @@ final class StreamImageBytes implements ImageBytes {
 
     private void want(long offset, int length) {
         // Not a budget rule (a covered region costs nothing below either): it keeps discovery runs that
-        // ask again for the same region from allocating a copy each time. Only memory tells < from <=
-        // here (an equal region would be kept twice at no cost), so PIT's boundary mutants survive it.
+        // ask again for the same region from allocating a copy each time.
         for (Region region : regions) {
-            if (region.offset <= offset && region.end() >= offset + length) {
+            if (region.covers(offset, offset + length)) {
                 return;
             }
         }
