@@ -49,9 +49,17 @@ public final class InspectingInputStream extends FilterInputStream {
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];
-        // A one-byte read returns 1 or -1: an InputStream returns 0 only when asked for nothing.
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
+        // A stalling stream may return 0 bytes from a read: that is neither a byte nor the end, so
+        // read again, as read() blocks until there is one (returning 0 here would invent a byte).
+        while (true) {
+            int n = read(one, 0, 1);
+            if (n > 0) {
+                return one[0] & 0xff;
+            }
+            if (n < 0) {
+                return -1;
+            }
+        }
     }
 
     @Override
@@ -140,11 +148,8 @@ public final class InspectingInputStream extends FilterInputStream {
         int done = 0;
         while (done < len) {
             long regionEnd = bytes.nextRegionEnd();
-            int slice = len - done;
-            // regionEnd is -1 or beyond the position; cutting the slice at exactly its length changes nothing.
-            if (regionEnd > 0 && regionEnd - bytes.position() < slice) {
-                slice = (int) (regionEnd - bytes.position());
-            }
+            // regionEnd lies beyond the position (NONE_PENDING beyond any chunk): the slice ends at it or at the chunk's end.
+            int slice = (int) Math.min(len - done, regionEnd - bytes.position());
             bytes.accept(buffer, off + done, slice);
             done += slice;
             if (bytes.position() == regionEnd && discoveryRuns < MAX_DISCOVERY_RUNS) {

@@ -29,6 +29,11 @@ final class StreamImageBytes implements ImageBytes {
         long end() {
             return offset + data.length;
         }
+
+        /** Whether this region spans all of {@code [from, to)}. */
+        boolean covers(long from, long to) {
+            return offset <= from && end() >= to;
+        }
     }
 
     private final long budget;
@@ -52,24 +57,20 @@ final class StreamImageBytes implements ImageBytes {
         return position;
     }
 
-    /** The end of the nearest region still being filled, or -1 when none is pending. */
+    /** The end of the nearest region still being filled, or {@link #NONE_PENDING} when none is. */
     long nextRegionEnd() {
-        long next = -1;
-        // next is -1 or a region end (> 0); ties between equal ends pick the same value.
-        for (Region region : regions) {
-            if (region.end() > position && (next < 0 || region.end() < next)) {
-                next = region.end();
-            }
-        }
-        return next;
+        return regions.stream().mapToLong(Region::end).filter(end -> end > position).min().orElse(NONE_PENDING);
     }
+
+    /** {@link #nextRegionEnd()} when no region is pending: beyond any position, so it never cuts a chunk. */
+    static final long NONE_PENDING = Long.MAX_VALUE;
 
     /** Keeps the parts of {@code chunk} that fall into wanted regions and the tail window. */
     void accept(byte[] chunk, int off, int len) {
         for (Region region : regions) {
             long from = Math.max(region.offset, position);
             long to = Math.min(region.end(), position + len);
-            if (from < to) { // from == to would copy nothing
+            if (from < to) { // equivalent as from <= to: from == to copies nothing (and both indexes stay in range)
                 System.arraycopy(chunk, off + (int) (from - position), region.data, (int) (from - region.offset),
                         (int) (to - from));
             }
@@ -102,12 +103,11 @@ final class StreamImageBytes implements ImageBytes {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("negative offset or length: " + offset + ", " + length);
         }
-        long size = size();
-        // offset == size would also come out empty below: at the end the tail window holds the empty range.
-        if (offset >= size || length == 0) {
+        // Nothing at or past the end, and nothing when nothing is asked for.
+        int available = (int) Math.max(0, Math.min(length, size() - offset));
+        if (available == 0) {
             return ByteBuffer.allocate(0);
         }
-        int available = (int) Math.min(length, size - offset);
         if (available > budget) {
             // Refuse before allocating: a read this large could never be paid for anyway.
             throw new InspectionFailure(FindingCode.READ_BUDGET_EXCEEDED, offset,
@@ -131,7 +131,7 @@ final class StreamImageBytes implements ImageBytes {
     private boolean copyFromRegions(long offset, byte[] out) {
         long end = offset + out.length;
         for (Region region : regions) {
-            if (region.offset <= offset && region.end() >= end && position >= end) {
+            if (region.covers(offset, end) && position >= end) {
                 System.arraycopy(region.data, (int) (offset - region.offset), out, 0, out.length);
                 return true;
             }
@@ -155,7 +155,7 @@ final class StreamImageBytes implements ImageBytes {
         // Not a budget rule (a covered region costs nothing below either): it keeps discovery runs that
         // ask again for the same region from allocating a copy each time.
         for (Region region : regions) {
-            if (region.offset <= offset && region.end() >= offset + length) {
+            if (region.covers(offset, offset + length)) {
                 return;
             }
         }
@@ -176,23 +176,20 @@ final class StreamImageBytes implements ImageBytes {
 
     /** How many bytes of {@code [from, to)} no region covers yet. */
     private long uncovered(long from, long to) {
+        // Each region's overlap, clipped into [from, to]: a region that misses the range is an empty
+        // interval, which splits no gap and covers nothing.
         List<long[]> covered = new ArrayList<>();
         for (Region region : regions) {
-            long start = Math.max(from, region.offset);
-            long end = Math.min(to, region.end());
-            if (start < end) { // an empty overlap would cover nothing
-                covered.add(new long[] {start, end});
-            }
+            long start = Math.min(to, Math.max(from, region.offset));
+            covered.add(new long[] {start, Math.max(start, Math.min(to, region.end()))});
         }
         covered.sort((a, b) -> Long.compare(a[0], b[0]));
         long free = 0;
         long cursor = from;
         for (long[] interval : covered) {
-            if (interval[0] > cursor) { // a gap of 0 adds nothing
-                free += interval[0] - cursor;
-            }
+            free += Math.max(0, interval[0] - cursor);
             cursor = Math.max(cursor, interval[1]);
         }
-        return free + Math.max(0, to - cursor);
+        return free + (to - cursor);
     }
 }

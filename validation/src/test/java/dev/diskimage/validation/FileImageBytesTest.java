@@ -85,6 +85,29 @@ class FileImageBytesTest {
     }
 
     @Test
+    void readExactlyOfARegionOutsideTheImageIsTruncatedNamingTheRegionNotAProgrammingError() {
+        byte[] data = counting(100);
+        FileImageBytes bytes = new FileImageBytes(new OneBytePerReadChannel(data), data.length, 1 << 20);
+
+        assertTruncatedOutside(bytes, -8, 8, "qcow2 header at offset 18446744073709551608 with length 8"
+                + " lies outside the image of 100 bytes", 0);
+        assertTruncatedOutside(bytes, 200, 8, "qcow2 header at offset 200 with length 8"
+                + " lies outside the image of 100 bytes", 200);
+        assertTruncatedOutside(bytes, Long.MAX_VALUE - 4, 8, "qcow2 header at offset " + (Long.MAX_VALUE - 4)
+                + " with length 8 lies outside the image of 100 bytes", Long.MAX_VALUE - 4);
+    }
+
+    /** A region that does not lie in the image fails with TRUNCATED, the bounds message and its offset. */
+    static void assertTruncatedOutside(ImageBytes bytes, long offset, int length, String message, long findingOffset) {
+        assertThatThrownBy(() -> bytes.readExactly(offset, length, "qcow2 header"))
+                .isInstanceOfSatisfying(InspectionFailure.class, failure -> {
+                    assertThat(failure.code()).isEqualTo(FindingCode.TRUNCATED);
+                    assertThat(failure.offset()).isEqualTo(findingOffset);
+                    assertThat(failure.getMessage()).isEqualTo(message);
+                });
+    }
+
+    @Test
     void boundsRejectOverflowingRegions() {
         assertThatThrownBy(() -> Bounds.requireWithin(Long.MAX_VALUE - 10, 100, Long.MAX_VALUE, FindingCode.TRUNCATED, "x"))
                 .isInstanceOf(InspectionFailure.class);

@@ -103,6 +103,49 @@ class ForeignFormatsTest {
     }
 
     @Test
+    void theFindingNamesTheFormatAndWhereItsEvidenceLiesStreamedOrFromAFile() throws IOException {
+        Map<String, String> descriptions = Map.of("bochs", "bochs", "cloop", "cloop", "dmg", "dmg (UDIF)",
+                "qcow", "qcow version 1");
+        Map<String, Long> evidence = Map.of("bochs", 0L, "cloop", 0L, "dmg", 4096L, "qcow", 0L);
+        for (Map.Entry<String, Path> sample : samples.entrySet()) {
+            String format = sample.getKey();
+            ValidationReport fromStream;
+            try (InputStream in = validator.inspecting(Files.newInputStream(sample.getValue()), format)) {
+                fromStream = ((InspectingInputStream) in).drainAndReport();
+            }
+            for (ValidationReport report : List.of(validator.validate(sample.getValue()), fromStream)) {
+                assertThat(report.rejections()).as(format).singleElement().satisfies(f -> {
+                    assertThat(f.code()).isEqualTo(FindingCode.UNSUPPORTED_FORMAT);
+                    assertThat(f.offset()).isEqualTo(evidence.get(format));
+                    assertThat(f.message()).isEqualTo(format + ": the bytes are a " + descriptions.get(format)
+                            + " image, which qemu would open as " + format + "; not a supported format");
+                });
+            }
+        }
+    }
+
+    @Test
+    void aDmgLargerThanAGibibyteIsRefusedByItsTrailer(@TempDir Path big) throws IOException {
+        // Sparse: 1.5 GiB of nothing but the trailer signature in the last sector.
+        long size = 3L << 29;
+        Path file = big.resolve("large.img");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(size);
+            raf.seek(size - 512);
+            raf.write("koly".getBytes(StandardCharsets.US_ASCII));
+        }
+
+        ValidationReport report = validator.validate(file);
+
+        assertThat(report.detectedFormat()).isEmpty();
+        assertThat(report.rejections()).anySatisfy(f -> {
+            assertThat(f.code()).isEqualTo(FindingCode.UNSUPPORTED_FORMAT);
+            assertThat(f.offset()).isEqualTo(size - 512);
+            assertThat(f.message()).startsWith("dmg: the bytes are a dmg (UDIF) image");
+        });
+    }
+
+    @Test
     void streamsAreRefusedTheSameWay() throws IOException {
         for (Map.Entry<String, Path> sample : samples.entrySet()) {
             ValidationReport fromStream;

@@ -98,6 +98,19 @@ class ImagePolicyTest {
     }
 
     @Test
+    void policiesKeyMapsByValueAndPoliciesThatDifferHashApart() {
+        java.util.Map<ImagePolicy, String> validators = new java.util.HashMap<>();
+        validators.put(ImagePolicy.defaults(), "default");
+        validators.put(ImagePolicy.defaults().withReadBudget(64 << 10), "small budget");
+
+        assertThat(validators.get(ImagePolicy.builder().build())).isEqualTo("default");
+        assertThat(validators.get(ImagePolicy.builder().readBudget(64 << 10).build())).isEqualTo("small budget");
+        // Policies that differ only in their budget, as a service's per-tenant policies do, spread over the buckets.
+        assertThat(ImagePolicy.defaults().withReadBudget(1 << 20).hashCode())
+                .isNotEqualTo(ImagePolicy.defaults().withReadBudget(2 << 20).hashCode());
+    }
+
+    @Test
     void thePolicyDoesNotChangeWithTheSetsItWasBuiltFrom() {
         Set<DiskFormat> formats = EnumSet.of(DiskFormat.RAW);
         Set<String> types = new HashSet<>(Set.of("monolithicFlat"));

@@ -246,6 +246,30 @@ class InspectingInputStreamTest {
         }
     }
 
+    @Test
+    void singleByteReadsOfAStallingStreamInventNoBytesAndEndWithTheVerdict() throws IOException {
+        byte[] image = ToyInspector.image(10_000, 100);
+        image[5000] = (byte) 0xff;
+        InputStream stalling = new FilterInputStream(new ByteArrayInputStream(image)) {
+            private boolean stall;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                stall = !stall;
+                return stall ? 0 : super.read(b, off, len);
+            }
+        };
+        ByteArrayOutputStream copy = new ByteArrayOutputStream();
+        try (InspectingInputStream in = validator.inspecting(stalling, "toy")) {
+            int b;
+            while ((b = in.read()) >= 0) {
+                copy.write(b);
+            }
+            assertThat(copy.toByteArray()).isEqualTo(image);
+            assertThat(in.report().accepted()).as(in.report().findings().toString()).isTrue();
+        }
+    }
+
     /**
      * A made-up format whose header points to a chain of links just behind the kept head, each
      * link pointing to the next: every link is only known once the one before it has passed.

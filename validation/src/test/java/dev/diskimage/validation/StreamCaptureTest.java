@@ -45,6 +45,8 @@ class StreamCaptureTest {
                     assertThat(e.code()).isEqualTo(FindingCode.STREAM_REGION_UNAVAILABLE);
                     assertThat(e.offset()).isEqualTo(offset);
                     assertThat(e.length()).isEqualTo(length);
+                    assertThat(e.getMessage()).isEqualTo("bytes " + offset + ".." + (offset + length)
+                            + " were needed but had already passed the stream");
                 });
     }
 
@@ -80,7 +82,7 @@ class StreamCaptureTest {
 
         assertThat(array(bytes.read(100_000, 16))).isEqualTo(pattern(100_000, 16));
         assertThat(array(bytes.read(100_004, 8))).isEqualTo(pattern(100_004, 8));
-        assertThat(bytes.nextRegionEnd()).isEqualTo(-1);
+        assertThat(bytes.nextRegionEnd()).isEqualTo(StreamImageBytes.NONE_PENDING);
         feedTo(bytes, 300_000);
         assertThat(array(bytes.read(100_000, 16))).isEqualTo(pattern(100_000, 16));
     }
@@ -89,7 +91,7 @@ class StreamCaptureTest {
     void theNearestPendingRegionEndComesFirstWhateverTheOrderTheyWereAskedIn() {
         StreamImageBytes bytes = new StreamImageBytes(1 << 20);
         feedTo(bytes, HEAD);
-        assertThat(bytes.nextRegionEnd()).isEqualTo(-1);
+        assertThat(bytes.nextRegionEnd()).isEqualTo(StreamImageBytes.NONE_PENDING);
 
         assertUnavailable(bytes, 200_000, 10);
         assertUnavailable(bytes, 100_000, 10);
@@ -221,6 +223,36 @@ class StreamCaptureTest {
         bytes.end();
 
         assertThat(bytes.bytesRead()).isEqualTo(HEAD + 1000);
+    }
+
+    @Test
+    void readExactlyOutsideAnEndedStreamIsTruncatedNamingTheRegionLikeAFile() {
+        StreamImageBytes bytes = new StreamImageBytes(1 << 20);
+        feedTo(bytes, 100);
+        bytes.end();
+
+        FileImageBytesTest.assertTruncatedOutside(bytes, -8, 8, "qcow2 header at offset 18446744073709551608"
+                + " with length 8 lies outside the image of 100 bytes", 0);
+        FileImageBytesTest.assertTruncatedOutside(bytes, 96, 8, "qcow2 header at offset 96 with length 8"
+                + " lies outside the image of 100 bytes", 96);
+        FileImageBytesTest.assertTruncatedOutside(bytes, Long.MAX_VALUE - 4, 8, "qcow2 header at offset "
+                + (Long.MAX_VALUE - 4) + " with length 8 lies outside the image of 100 bytes", Long.MAX_VALUE - 4);
+        assertThat(array(bytes.readExactly(92, 8, "qcow2 header"))).isEqualTo(pattern(92, 8));
+    }
+
+    @Test
+    void aReadOfExactlyTheKeptHeadOrEndingExactlyAtTheEndIsWhole() {
+        StreamImageBytes bytes = new StreamImageBytes(1 << 20);
+        feedTo(bytes, HEAD);
+        assertThat(array(bytes.read(0, HEAD))).isEqualTo(pattern(0, HEAD));
+        assertUnavailable(bytes, 0, HEAD + 1);
+        feedTo(bytes, 3 * HEAD);
+        bytes.end();
+
+        assertThat(array(bytes.read(3 * HEAD - 1, 1))).isEqualTo(pattern(3 * HEAD - 1, 1));
+        assertThat(array(bytes.read(3 * HEAD - 1, 100))).isEqualTo(pattern(3 * HEAD - 1, 1));
+        assertThat(bytes.read(3 * HEAD, 1).remaining()).isZero();
+        assertThat(bytes.read(Long.MAX_VALUE - 1, 100).remaining()).isZero();
     }
 
     @Test
