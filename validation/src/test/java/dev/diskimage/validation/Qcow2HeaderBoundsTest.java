@@ -46,14 +46,7 @@ class Qcow2HeaderBoundsTest {
     }
 
     private static Path create(String name, String... options) throws Exception {
-        String[] args = new String[options.length + 5];
-        args[0] = "create";
-        args[1] = "-f";
-        args[2] = "qcow2";
-        System.arraycopy(options, 0, args, 3, options.length);
-        args[options.length + 3] = "{}";
-        args[options.length + 4] = "1G";
-        return InspectorHarness.qemuImg(dir, name, args);
+        return Qcow2InspectorTest.create(dir, name, options);
     }
 
     private Inspection inspect(byte[] image) {

@@ -19,6 +19,11 @@ class Qcow2InspectorTest {
     Path dir;
 
     private Path create(String name, String... options) throws Exception {
+        return create(dir, name, options);
+    }
+
+    /** A 1 GiB qcow2 made by {@code qemu-img create} in {@code dir} with extra {@code options}. */
+    static Path create(Path dir, String name, String... options) throws Exception {
         String[] args = new String[options.length + 5];
         args[0] = "create";
         args[1] = "-f";

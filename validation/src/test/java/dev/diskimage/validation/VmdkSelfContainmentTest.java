@@ -92,6 +92,14 @@ class VmdkSelfContainmentTest {
 
     /** The header's descriptor moved to sector 11; {@code window} written at 0x200. */
     private static byte[] withWindow(String window) {
+        return withWindow(sparse, ownDescriptor, window);
+    }
+
+    /**
+     * {@code sparse} (qemu-img's monolithicSparse image holding {@code ownDescriptor}) with its
+     * descriptor moved to sector 11 and {@code window} written at 0x200, where qemu reads it.
+     */
+    static byte[] withWindow(byte[] sparse, String ownDescriptor, String window) {
         byte[] bytes = sparse.clone();
         Arrays.fill(bytes, SECTOR, 21 * SECTOR, (byte) 0);
         put(bytes, 11 * SECTOR, ownDescriptor);
@@ -359,7 +367,7 @@ class VmdkSelfContainmentTest {
         assertThat(report.details()).containsEntry("extent", "original-" + subformat + ".vmdk");
     }
 
-    private static void put(byte[] bytes, int offset, String text) {
+    static void put(byte[] bytes, int offset, String text) {
         byte[] raw = text.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(raw, 0, bytes, offset, raw.length);
     }

@@ -6,7 +6,6 @@ import static dev.diskimage.validation.VmdkForeignReferenceTest.cowd;
 import static dev.diskimage.validation.VmdkForeignReferenceTest.le;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -63,8 +62,7 @@ class VmdkSparseLayoutTest {
     }
 
     private static void put(byte[] bytes, int offset, String text) {
-        byte[] raw = text.getBytes(StandardCharsets.UTF_8);
-        System.arraycopy(raw, 0, bytes, offset, raw.length);
+        VmdkSelfContainmentTest.put(bytes, offset, text);
     }
 
     // ------------------------------------------------------------------ offsets of header findings
@@ -283,12 +281,7 @@ class VmdkSparseLayoutTest {
     // ------------------------------------------------------------------ qemu's window at 0x200
 
     private static byte[] withWindow(String window) {
-        byte[] bytes = sparse.clone();
-        Arrays.fill(bytes, SECTOR, 21 * SECTOR, (byte) 0);
-        put(bytes, 11 * SECTOR, ownDescriptor);
-        le(bytes).putLong(DESCRIPTOR_OFFSET, 11).putLong(DESCRIPTOR_SIZE, 10);
-        put(bytes, SECTOR, window);
-        return bytes;
+        return VmdkSelfContainmentTest.withWindow(sparse, ownDescriptor, window);
     }
 
     @Test
