@@ -37,7 +37,8 @@ final class HeaderReader {
         ByteBuffer buffer = ByteBuffer.allocate(length);
         channel.position(offset);
         while (buffer.hasRemaining()) {
-            if (channel.read(buffer) < 0) {
+            // The end of the file, or a channel that makes no progress: never spin waiting for more.
+            if (channel.read(buffer) <= 0) {
                 throw truncated(offset, length, what);
             }
         }

@@ -217,4 +217,18 @@ class LuksHeaderHostileTest {
         ByteBuffer version3 = ByteBuffer.wrap(luks2.clone()).putShort(6, (short) 3);
         assertThat(refused(version3.array()).reason()).contains("LUKS version 3");
     }
+
+    @Test
+    void aChannelThatStopsMakingProgressIsATruncatedHeaderNotAHang() throws Exception {
+        byte[] image = luks1.clone();
+        java.nio.channels.SeekableByteChannel stalling = new OneBytePerReadChannel(image) {
+            @Override
+            public int read(java.nio.ByteBuffer dst) {
+                return position() < 100 ? super.read(dst) : 0;
+            }
+        };
+
+        assertThatThrownBy(() -> LuksHeader.read(java.nio.file.Path.of("stalling.luks"), stalling))
+                .isInstanceOf(LuksHeaderException.class).hasMessageContaining("ends before");
+    }
 }

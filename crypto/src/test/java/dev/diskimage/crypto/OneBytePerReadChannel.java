@@ -5,7 +5,7 @@ import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 
 /** A channel over a byte array that hands out at most one byte per read, to prove parsers cope with short reads. */
-final class OneBytePerReadChannel implements SeekableByteChannel {
+class OneBytePerReadChannel implements SeekableByteChannel {
     private final byte[] data;
     private long position;
     private boolean open = true;
