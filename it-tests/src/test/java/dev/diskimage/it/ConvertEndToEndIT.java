@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the real {@code bin/diskimage} launcher for convert and resize, and kills a converting
+ * Runs the real {@code bin/diskimage} launcher for info, measure, convert (plain and encrypted, read
+ * back by luks-dump) and resize, and kills a converting
  * JVM with SIGKILL: no target may appear, no qemu-img may outlive the JVM, and the next
  * conversion into the directory removes the stale partial sibling.
  */
@@ -71,6 +72,27 @@ class ConvertEndToEndIT {
         assertThat(home.out()).contains("\"target_format\":\"raw\"", "\"source_format\":\"qcow2\"");
         assertThat(qemuImgCompare(source, "raw", qcow2, "qcow2")).isZero();
         assertThat(Files.mismatch(source, back)).isEqualTo(-1);
+    }
+
+    @Test
+    void infoMeasureAndAnEncryptedConvertReadBackByLuksDump() throws IOException, InterruptedException {
+        Path source = raw("s.raw", 4 * MIB, MIB);
+        Path passphrase = Files.writeString(dir.resolve("pass"), "correct horse");
+        Path luks = dir.resolve("t.luks");
+
+        ImageCheckEndToEndIT.Run info = diskimage("info", "--json", source.toString());
+        ImageCheckEndToEndIT.Run measure = diskimage("measure", "--json", "-O", "qcow2", source.toString());
+        ImageCheckEndToEndIT.Run encrypt = diskimage("convert", "-O", "luks", "--passphrase-file", passphrase.toString(),
+                "--iter-time", "10", source.toString(), luks.toString());
+        ImageCheckEndToEndIT.Run dump = diskimage("luks-dump", "--json", luks.toString());
+
+        assertThat(info.exit()).as(info.err()).isZero();
+        assertThat(info.out()).contains("\"format\":\"raw\"", "\"virtual_size\":" + 4 * MIB);
+        assertThat(measure.exit()).as(measure.err()).isZero();
+        assertThat(measure.out()).contains("\"target_format\":\"qcow2\"", "\"required\":");
+        assertThat(encrypt.exit()).as(encrypt.err()).isZero();
+        assertThat(dump.exit()).as(dump.err()).isZero();
+        assertThat(dump.out()).contains("aes").doesNotContain("correct horse");
     }
 
     @Test
