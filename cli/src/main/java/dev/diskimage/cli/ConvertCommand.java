@@ -40,7 +40,7 @@ final class ConvertCommand extends ImageCommand {
     static final String DEFAULT_CIPHER = "aes-xts-plain64";
     static final String DEFAULT_KEY_SIZE = "512";
 
-    @Option(names = "-f", paramLabel = "F", description = "Declared source format; the bytes must be this format.")
+    @Option(names = {"-f", "--format"}, paramLabel = "F", description = "Declared source format; the bytes must be this format.")
     String format;
 
     @Option(names = "-O", paramLabel = "F", required = true, description = "Target format.")

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:shown", "1:the image was refused", "2:usage, set-up or I/O error"})
 final class InfoCommand extends ImageCommand {
-    @Option(names = "--format", paramLabel = "F", description = "Declared format; the bytes must be this format.")
+    @Option(names = {"-f", "--format"}, paramLabel = "F", description = "Declared format; the bytes must be this format.")
     String format;
 
     @Parameters(paramLabel = "FILE", description = "The image.")

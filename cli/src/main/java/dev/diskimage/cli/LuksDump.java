@@ -1,6 +1,5 @@
 package dev.diskimage.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diskimage.core.UntrustedText;
@@ -29,7 +28,6 @@ import picocli.CommandLine.Parameters;
                 "1:the file is not LUKS, or its header is malformed or beyond this project's limits",
                 "2:usage error, or the file cannot be read"})
 final class LuksDump implements Callable<Integer> {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Option(names = "--json", description = "One JSON object (one line, snake_case keys) instead of text.")
     private boolean json;
@@ -56,7 +54,7 @@ final class LuksDump implements Callable<Integer> {
         } catch (LuksHeaderException e) {
             int exit = e.getCause() instanceof IOException ? ImageCheck.ERROR : ImageCheck.REJECTED;
             if (json) {
-                ObjectNode root = MAPPER.createObjectNode();
+                ObjectNode root = ImageCommand.object();
                 root.put("file", file.toString());
                 root.put("error", e.getMessage());
                 out.println(root);
@@ -76,7 +74,7 @@ final class LuksDump implements Callable<Integer> {
     }
 
     static String json(LuksHeader header) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = ImageCommand.object();
         root.put("file", header.file().toString());
         root.put("version", header.version());
         root.put("cipher", header.cipher());

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:measured", "1:the image was refused", "2:usage, set-up or I/O error"})
 final class MeasureCommand extends ImageCommand {
-    @Option(names = "-f", paramLabel = "F", description = "Declared source format; the bytes must be this format.")
+    @Option(names = {"-f", "--format"}, paramLabel = "F", description = "Declared source format; the bytes must be this format.")
     String format;
 
     @Option(names = "-O", paramLabel = "F", required = true, description = "Target format.")

@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
         exitCodeList = {"0:resized", "1:the image was refused", "2:usage, set-up or I/O error, a shrink"
                 + " without --shrink, or a missing or wrong passphrase of an encrypted image"})
 final class ResizeCommand extends ImageCommand {
-    @Option(names = "-f", paramLabel = "F", description = "Declared format; the bytes must be this format.")
+    @Option(names = {"-f", "--format"}, paramLabel = "F", description = "Declared format; the bytes must be this format.")
     String format;
 
     @Option(names = "--shrink", description = "Allow a size smaller than the current one.")

@@ -73,6 +73,27 @@ class DiskimageTest {
     }
 
     @Test
+    void aCommandLineNamingACommandBuildsOnlyThatOne() {
+        var all = Diskimage.subcommands(InputStream.nullInputStream());
+
+        assertThat(Diskimage.registered(new String[] {"convert", "a", "b"}, all)).containsOnlyKeys("convert");
+        assertThat(Diskimage.registered(new String[] {"luks-dump"}, all)).containsOnlyKeys("luks-dump");
+        assertThat(Diskimage.registered(new String[] {"--help"}, all)).isSameAs(all);
+        assertThat(Diskimage.registered(new String[] {"frobnicate"}, all)).isSameAs(all);
+        assertThat(Diskimage.registered(new String[0], all)).isSameAs(all);
+    }
+
+    @Test
+    void everyCommandsHelpNamesItUnderDiskimage() {
+        for (String command : Diskimage.subcommands(InputStream.nullInputStream()).keySet()) {
+            ImageCheckTest.Run run = diskimage(command, "--help");
+
+            assertThat(run.exit()).as(command).isZero();
+            assertThat(run.out()).as(command).contains("Usage: diskimage " + command);
+        }
+    }
+
+    @Test
     void versionWithoutAManifestSaysDevelopmentBuild() {
         // The tests run from target/classes: no jar, no manifest, no Implementation-Version.
         assertThat(diskimage("--version").out().strip()).isEqualTo("diskimage (development build)");

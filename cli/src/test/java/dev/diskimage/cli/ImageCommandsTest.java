@@ -229,6 +229,7 @@ class ImageCommandsTest {
         assertThat(json(json).get("format").asText()).isEqualTo("raw");
         oneLineError(run("info", "--format", "qcow2", image.toString()), 1, "unacceptable");
         oneLineError(run("info", "--format", "nope", image.toString()), 2, "'nope' for --format");
+        oneLineError(run("info", "-f", "qcow2", image.toString()), 1, "unacceptable");
         oneLineError(run("info", dir.toString()), 2, "directory");
     }
 }
