@@ -2,7 +2,7 @@ package dev.diskimage.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diskimage.conversion.ImageConverter;
-import dev.diskimage.conversion.Passphrase;
+import dev.diskimage.crypto.Passphrase;
 import dev.diskimage.validation.ImageValidator;
 import dev.diskimage.validation.ValidatedImage;
 import java.io.PrintWriter;

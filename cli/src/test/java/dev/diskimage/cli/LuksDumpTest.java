@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.diskimage.core.testing.RealQemuImg;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,18 +23,8 @@ class LuksDumpTest {
     static void createVolume() throws Exception {
         luks1 = dir.resolve("disk.luks");
         Path key = Files.writeString(dir.resolve("key"), "pw");
-        List<String> command = new ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "luks", "--object",
-                "secret,id=s0,file=" + key, "-o", "key-secret=s0,iter-time=10", luks1.toString(), "1M"));
-        for (int attempt = 1; ; attempt++) {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() == 0) {
-                return;
-            }
-            if (attempt >= 10 || !output.contains("Unable to get accurate CPU usage")) {
-                throw new IllegalStateException(command + " failed: " + output);
-            }
-        }
+        RealQemuImg.run("create", "-q", "-f", "luks", "--object", "secret,id=s0,file=" + key, "-o",
+                "key-secret=s0,iter-time=10", luks1.toString(), "1M");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.diskimage.conversion;
 
 import dev.diskimage.core.CacheMode;
 import dev.diskimage.core.DiskFormat;
+import dev.diskimage.crypto.Passphrase;
 import dev.diskimage.validation.ValidatedImage;
 import java.nio.file.Path;
 import java.time.Duration;

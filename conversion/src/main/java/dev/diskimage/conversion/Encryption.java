@@ -5,6 +5,7 @@ import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.QemuImg;
 import dev.diskimage.core.QemuImgConvertRequest;
 import dev.diskimage.crypto.LuksHeader;
+import dev.diskimage.crypto.Passphrase;
 import dev.diskimage.crypto.QemuSecret;
 import dev.diskimage.validation.ValidatedImage;
 import java.nio.file.Path;
@@ -68,7 +69,7 @@ final class Encryption {
         } else if (request.sourcePassphrase().isPresent()) {
             LOG.debug("{} is not encrypted; its passphrase is not used", source.path());
         }
-        request.encryption().ifPresent(luks -> Arrays.fill(luks.passphrase().read(), (byte) 0));
+        request.encryption().ifPresent(luks -> Arrays.fill(luks.passphrase().bytes(), (byte) 0));
         return new Encryption(encrypted, encrypted ? request.sourcePassphrase() : Optional.empty(),
                 request.encryption(), request.targetFormat());
     }
@@ -114,14 +115,9 @@ final class Encryption {
                     + header.version() + "; qemu-img's luks driver opens LUKS1 only (cryptsetup convert"
                     + " --type luks1 turns it into one)");
         }
-        byte[] bytes = passphrase.read();
-        try {
-            if (!header.unlocks(bytes)) {
-                throw new ConversionRefusedException(Reason.WRONG_PASSPHRASE, "the passphrase does not unlock "
-                        + image.path());
-            }
-        } finally {
-            Arrays.fill(bytes, (byte) 0);
+        if (!header.unlocks(passphrase)) {
+            throw new ConversionRefusedException(Reason.WRONG_PASSPHRASE, "the passphrase does not unlock "
+                    + image.path());
         }
         LOG.debug("the passphrase unlocks {}", image.path());
     }
@@ -141,21 +137,13 @@ final class Encryption {
     Secrets writeSecrets(Path directory) {
         Secrets secrets = new Secrets();
         try {
-            sourcePassphrase.ifPresent(p -> secrets.source = write(SOURCE_SECRET_ID, p, directory));
-            target.ifPresent(luks -> secrets.target = write(TARGET_SECRET_ID, luks.passphrase(), directory));
+            sourcePassphrase.ifPresent(p -> secrets.source = QemuSecret.write(SOURCE_SECRET_ID, p, directory));
+            target.ifPresent(luks -> secrets.target = QemuSecret.write(TARGET_SECRET_ID, luks.passphrase(),
+                    directory));
             return secrets;
         } catch (RuntimeException e) {
             secrets.close();
             throw e;
-        }
-    }
-
-    private static QemuSecret write(String id, Passphrase passphrase, Path directory) {
-        byte[] bytes = passphrase.read();
-        try {
-            return QemuSecret.write(id, bytes, directory);
-        } finally {
-            Arrays.fill(bytes, (byte) 0);
         }
     }
 

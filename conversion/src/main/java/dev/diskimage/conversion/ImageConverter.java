@@ -6,11 +6,11 @@ import dev.diskimage.core.QemuImg;
 import dev.diskimage.core.QemuImgException;
 import dev.diskimage.core.QemuImgInfo;
 import dev.diskimage.core.SpaceCheck;
+import dev.diskimage.crypto.Passphrase;
 import dev.diskimage.crypto.QemuSecret;
 import dev.diskimage.validation.ImageValidator;
 import dev.diskimage.validation.ValidatedImage;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -184,14 +184,7 @@ public final class ImageConverter {
             return;
         }
         Path directory = image.path().toAbsolutePath().getParent();
-        byte[] bytes = key.get().read();
-        QemuSecret secret;
-        try {
-            secret = QemuSecret.write(Encryption.SOURCE_SECRET_ID, bytes, directory);
-        } finally {
-            Arrays.fill(bytes, (byte) 0);
-        }
-        try (secret) {
+        try (QemuSecret secret = QemuSecret.write(Encryption.SOURCE_SECRET_ID, key.get(), directory)) {
             qemu.resizeEncrypted(image.path(), image.format(), secret.object(), newSize, allowShrink);
         } catch (QemuImgException e) {
             if (e.stderrTail().contains(Encryption.QEMU_WRONG_PASSPHRASE)) {

@@ -1,6 +1,7 @@
 package dev.diskimage.conversion;
 
 import dev.diskimage.crypto.CipherSpec;
+import dev.diskimage.crypto.Passphrase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,20 +1,19 @@
 package dev.diskimage.conversion;
 
 import dev.diskimage.core.ImageIoException;
+import dev.diskimage.core.OrphanedFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Its name, {@code .NAME.diskimage-partial-<pid>-<random>}, carries the pid of the JVM that
  * made it. A JVM killed with SIGKILL runs no cleanup, so the next conversion into the same
- * directory removes every sibling whose JVM is no longer alive ({@link #removeStale(Path)}). A
- * sibling whose pid is alive is kept even if the pid was reused by another program: removing a
- * live conversion's file would be worse than keeping a stale one until that pid ends. (Pids are
- * only meaningful within one pid namespace: directories shared between containers can keep
- * another container's live sibling, never remove it, unless a pid happens to be free here.)
+ * directory removes every sibling whose JVM is no longer alive ({@link #removeStale(Path)}, by
+ * the rules of {@link OrphanedFiles}).
  */
 final class PartialTarget {
     private static final Logger LOG = LoggerFactory.getLogger(PartialTarget.class);
@@ -55,7 +51,7 @@ final class PartialTarget {
             base = base.substring(0, MAX_BASE_LENGTH);
         }
         byte[] random = randomBytes(8);
-        String name = "." + base + MARKER + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(random);
+        String name = "." + base + MARKER + OrphanedFiles.ownerTag() + "-" + HexFormat.of().formatHex(random);
         return new PartialTarget(absolute, absolute.resolveSibling(name));
     }
 
@@ -121,37 +117,15 @@ final class PartialTarget {
      * @return the files removed
      */
     static List<Path> removeStale(Path directory) {
-        List<Path> removed = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, ".*" + MARKER + "*")) {
-            for (Path entry : entries) {
-                Optional<Long> owner = owner(entry.getFileName().toString());
-                if (owner.isPresent() && !alive(owner.get()) && Files.isRegularFile(entry)) {
-                    Files.deleteIfExists(entry);
-                    removed.add(entry);
-                    LOG.info("removed {}, left behind by a conversion whose process {} is gone", entry, owner.get());
-                }
+        return OrphanedFiles.remove(directory, ".*" + MARKER + "*", NAME, "partial conversion output", entry -> {
+            if (Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                Files.deleteIfExists(entry);
             }
-        } catch (IOException e) {
-            // Only a missed cleanup: the conversion itself can still go ahead.
-            LOG.warn("could not look for stale partial conversion outputs in {}: {}", directory, e.getMessage());
-        }
-        return removed;
+        });
     }
 
     /** The pid a sibling's name carries, if the name is one of ours. */
     static Optional<Long> owner(String fileName) {
-        Matcher m = NAME.matcher(fileName);
-        if (!m.matches()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Long.parseLong(m.group(1)));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return OrphanedFiles.owner(fileName, NAME);
     }
 }

@@ -12,6 +12,7 @@ import dev.diskimage.core.QemuImgConvertRequest;
 import dev.diskimage.core.QemuImgException;
 import dev.diskimage.crypto.CipherSpec;
 import dev.diskimage.crypto.LuksHeader;
+import dev.diskimage.crypto.Passphrase;
 import dev.diskimage.crypto.QemuSecret;
 import dev.diskimage.validation.ImagePolicy;
 import dev.diskimage.validation.ImageValidator;

@@ -1,5 +1,6 @@
 package dev.diskimage.crypto;
 
+import dev.diskimage.core.ImageIoException;
 import dev.diskimage.core.luks.Luks1Header;
 import dev.diskimage.core.luks.Luks2BinaryHeader;
 import dev.diskimage.core.luks.Luks2Metadata;
@@ -404,7 +405,7 @@ public final class LuksHeader {
      * @throws NullPointerException if {@code passphrase} is null
      */
     public boolean unlocks(char[] passphrase) {
-        byte[] bytes = Passphrases.utf8(passphrase);
+        byte[] bytes = Passphrase.utf8(passphrase);
         try {
             return unlocks(bytes);
         } finally {
@@ -419,12 +420,29 @@ public final class LuksHeader {
      * @param passphraseFile a file of at most {@value #MAX_PASSPHRASE_FILE} bytes
      * @return true when a slot opens
      * @throws UnsupportedLuksException when no slot opened and one could not be tried
-     * @throws LuksHeaderException when the passphrase file or key material cannot be read, or the
-     *     passphrase file is too large
+     * @throws LuksHeaderException when key material cannot be read
+     * @throws ImageIoException naming the passphrase file when it cannot be read, is empty or is
+     *     too large
      * @throws NullPointerException if {@code passphraseFile} is null
      */
     public boolean unlocksWithFile(Path passphraseFile) {
-        byte[] bytes = Passphrases.read(passphraseFile, MAX_PASSPHRASE_FILE);
+        return unlocks(Passphrase.fromFile(passphraseFile));
+    }
+
+    /**
+     * Whether {@code passphrase} opens a key slot: what an encrypted conversion asks before
+     * qemu-img starts.
+     *
+     * @param passphrase the passphrase, read from its file now if it comes from one
+     * @return true when a slot opens
+     * @throws UnsupportedLuksException when no slot opened and one could not be tried
+     * @throws LuksHeaderException when key material cannot be read
+     * @throws ImageIoException naming the passphrase file when it cannot be read, is empty or is
+     *     too large
+     * @throws NullPointerException if {@code passphrase} is null
+     */
+    public boolean unlocks(Passphrase passphrase) {
+        byte[] bytes = passphrase.bytes();
         try {
             return unlocks(bytes);
         } finally {

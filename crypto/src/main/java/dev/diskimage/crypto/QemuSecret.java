@@ -1,12 +1,15 @@
 package dev.diskimage.crypto;
 
 import dev.diskimage.core.ImageIoException;
+import dev.diskimage.core.IoErrorText;
+import dev.diskimage.core.OrphanedFiles;
 import dev.diskimage.core.QemuObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -14,6 +17,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -47,6 +51,10 @@ public final class QemuSecret implements AutoCloseable {
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final String FILE_NAME = "secret";
+    private static final String DIRECTORY_PREFIX = "diskimage-secret-";
+    // createTempDirectory appends a random decimal number to "diskimage-secret-<pid>-".
+    private static final Pattern DIRECTORY_NAME = Pattern.compile(
+            "^" + Pattern.quote(DIRECTORY_PREFIX) + "(\\d{1,19})-\\d+$");
 
     private final String id;
     private final Path directory;
@@ -87,9 +95,31 @@ public final class QemuSecret implements AutoCloseable {
      * @throws UnsupportedOperationException if the file system has no POSIX permissions
      */
     public static QemuSecret write(String id, char[] passphrase) {
-        byte[] bytes = Passphrases.utf8(passphrase);
+        byte[] bytes = Passphrase.utf8(passphrase);
         try {
             return write(id, bytes);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    /**
+     * Writes {@code passphrase} (read from its file now, if it comes from one) to a new secret
+     * file in a fresh 0700 directory inside {@code parent}.
+     *
+     * @param id the qemu object id (see {@link #write(String, byte[])})
+     * @param passphrase the passphrase; its bytes are wiped from memory once written
+     * @param parent an existing directory
+     * @return the secret; close it when qemu-img has finished
+     * @throws IllegalArgumentException if {@code id} is not a plain name
+     * @throws ImageIoException if the passphrase file cannot be read, or the directory or file
+     *     cannot be created or written
+     * @throws UnsupportedOperationException if the file system has no POSIX permissions
+     */
+    public static QemuSecret write(String id, Passphrase passphrase, Path parent) {
+        byte[] bytes = passphrase.bytes();
+        try {
+            return write(id, bytes, parent);
         } finally {
             Arrays.fill(bytes, (byte) 0);
         }
@@ -115,9 +145,11 @@ public final class QemuSecret implements AutoCloseable {
         if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             throw new UnsupportedOperationException("secret files need a file system with POSIX permissions");
         }
+        // A JVM killed with SIGKILL left its secrets behind: the next one to write here removes them.
+        removeStale(parent);
         Path directory;
         try {
-            directory = Files.createTempDirectory(parent, "diskimage-secret-",
+            directory = Files.createTempDirectory(parent, DIRECTORY_PREFIX + OrphanedFiles.ownerTag() + "-",
                     PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY));
         } catch (IOException e) {
             throw new ImageIoException("could not create a secret directory in", parent, e);
@@ -177,25 +209,51 @@ public final class QemuSecret implements AutoCloseable {
         }
         closed = true;
         try {
-            long size = Files.size(file);
-            try (SeekableByteChannel out = Files.newByteChannel(file, StandardOpenOption.WRITE)) {
-                ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(size, 1 << 16));
-                for (long written = 0; written < size; ) {
-                    zeros.clear().limit((int) Math.min(zeros.capacity(), size - written));
-                    written += out.write(zeros);
-                }
-            }
-            Files.delete(file);
+            wipeAndDelete(file);
         } catch (NoSuchFileException gone) {
             // Already deleted: nothing to wipe.
         } catch (IOException e) {
-            LOG.warn("could not delete secret file {}: {}", file, dev.diskimage.core.IoErrorText.describe(e));
+            LOG.warn("could not delete secret file {}: {}", file, IoErrorText.describe(e));
         }
         try {
             Files.deleteIfExists(directory);
         } catch (IOException e) {
-            LOG.warn("could not delete secret directory {}: {}", directory, dev.diskimage.core.IoErrorText.describe(e));
+            LOG.warn("could not delete secret directory {}: {}", directory, IoErrorText.describe(e));
         }
+    }
+
+    /**
+     * Removes the secret directories in {@code parent} that a JVM killed with SIGKILL left
+     * behind (their names carry its pid; see {@link OrphanedFiles}), wiping the secret first.
+     * Every {@code write} does it in the directory it writes to.
+     *
+     * @param parent a directory secrets are written to
+     * @return the directories removed
+     */
+    public static List<Path> removeStale(Path parent) {
+        return OrphanedFiles.remove(parent, DIRECTORY_PREFIX + "*", DIRECTORY_NAME, "secret directory", directory -> {
+            if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            Path file = directory.resolve(FILE_NAME);
+            if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                wipeAndDelete(file);
+            }
+            Files.deleteIfExists(directory);
+        });
+    }
+
+    /** Overwrites {@code file} with zeros (never following a link), then deletes it. */
+    private static void wipeAndDelete(Path file) throws IOException {
+        long size = Files.size(file);
+        try (SeekableByteChannel out = Files.newByteChannel(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(size, 1 << 16));
+            for (long written = 0; written < size; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), size - written));
+                written += out.write(zeros);
+            }
+        }
+        Files.delete(file);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.diskimage.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.diskimage.core.testing.OneBytePerReadChannel;
 import java.io.IOException;
 import java.nio.file.Path;
 

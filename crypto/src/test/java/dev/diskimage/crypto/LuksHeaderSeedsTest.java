@@ -3,6 +3,7 @@ package dev.diskimage.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diskimage.core.ImageIoException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,14 +81,19 @@ class LuksHeaderSeedsTest {
         assertThat(header.unlocksWithFile(Files.write(dir.resolve("right"), PASSPHRASE))).isTrue();
         assertThat(header.unlocksWithFile(Files.writeString(dir.resolve("newline"), "secret pw\n"))).isFalse();
         Path missing = dir.resolve("missing-key");
-        assertThatThrownBy(() -> header.unlocksWithFile(missing)).isInstanceOf(LuksHeaderException.class)
-                .hasMessageContaining("missing-key").hasMessageContaining("cannot be read");
+        assertThatThrownBy(() -> header.unlocksWithFile(missing)).isInstanceOf(ImageIoException.class)
+                .hasMessageContaining("missing-key").hasMessageContaining("could not read the passphrase file");
+        Path empty = Files.write(dir.resolve("empty-key"), new byte[0]);
+        assertThatThrownBy(() -> header.unlocksWithFile(empty)).isInstanceOf(ImageIoException.class)
+                .hasMessageContaining("empty-key").hasMessageContaining("empty");
         Path huge = dir.resolve("huge-key");
         try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
             file.setLength(LuksHeader.MAX_PASSPHRASE_FILE + 1);
         }
-        assertThatThrownBy(() -> header.unlocksWithFile(huge)).isInstanceOf(LuksHeaderException.class)
+        assertThatThrownBy(() -> header.unlocksWithFile(huge)).isInstanceOf(ImageIoException.class)
                 .hasMessageContaining("larger than " + LuksHeader.MAX_PASSPHRASE_FILE);
+        assertThat(header.unlocks(Passphrase.of(PASSPHRASE))).isTrue();
+        assertThat(header.unlocks(Passphrase.fromFile(dir.resolve("newline")))).isFalse();
     }
 
     @Test

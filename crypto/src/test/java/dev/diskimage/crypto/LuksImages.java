@@ -1,5 +1,6 @@
 package dev.diskimage.crypto;
 
+import dev.diskimage.core.testing.OneBytePerReadChannel;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

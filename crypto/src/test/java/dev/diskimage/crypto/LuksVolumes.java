@@ -2,6 +2,7 @@ package dev.diskimage.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diskimage.core.testing.RealQemuImg;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -32,23 +33,13 @@ final class LuksVolumes {
         return file;
     }
 
-    /** LUKS1 by qemu-img, retrying qemu's PBKDF benchmark flake ("Unable to get accurate CPU usage"). */
+    /** LUKS1 by qemu-img. */
     static Path qemuImgLuks(Path dir, String name, String... options) throws Exception {
         Path file = dir.resolve(name);
         Path key = keyFile(dir, name + ".key", PASSPHRASE);
-        List<String> command = new ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "luks", "--object",
-                "secret,id=s0,file=" + key, "-o", "key-secret=s0,iter-time=10" + String.join("", options),
-                file.toString(), "4M"));
-        for (int attempt = 1; ; attempt++) {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() == 0) {
-                return file;
-            }
-            if (attempt >= 10 || !output.contains("Unable to get accurate CPU usage")) {
-                throw new IllegalStateException("qemu-img " + command + " failed: " + output);
-            }
-        }
+        RealQemuImg.run("create", "-q", "-f", "luks", "--object", "secret,id=s0,file=" + key, "-o",
+                "key-secret=s0,iter-time=10" + String.join("", options), file.toString(), "4M");
+        return file;
     }
 
     static boolean cryptsetupAvailable() {

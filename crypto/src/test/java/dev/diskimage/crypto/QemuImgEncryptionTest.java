@@ -2,6 +2,7 @@ package dev.diskimage.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diskimage.core.testing.RealQemuImg;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,19 +29,6 @@ class QemuImgEncryptionTest {
         return String.join(",", pairs);
     }
 
-    private void qemuImg(List<String> command) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() == 0) {
-                return;
-            }
-            if (attempt >= 10 || !output.contains("Unable to get accurate CPU usage")) {
-                throw new IllegalStateException(command + " failed: " + output);
-            }
-        }
-    }
-
     @ParameterizedTest
     @CsvSource({"aes-xts-plain64, 512", "aes-cbc-essiv:sha256, 256", "serpent-xts-plain64, 512",
         "twofish-cbc-plain64, 256"})
@@ -53,7 +41,7 @@ class QemuImgEncryptionTest {
             options.put("key-secret", secret.id());
             options.put("iter-time", "10");
             options.putAll(cipher.qemuOptions(""));
-            qemuImg(List.of("qemu-img", "create", "-q", "-f", "luks", "--object", secret.object().toArgument(), "-o",
+            RealQemuImg.run(List.of("create", "-q", "-f", "luks", "--object", secret.object().toArgument(), "-o",
                     options(options), volume.toString(), "1M"));
         }
         LuksHeader header = LuksHeader.read(volume);
@@ -73,7 +61,7 @@ class QemuImgEncryptionTest {
             options.put("encrypt.key-secret", secret.id());
             options.put("encrypt.iter-time", "10");
             options.putAll(cipher.qemuOptions("encrypt."));
-            qemuImg(List.of("qemu-img", "create", "-q", "-f", "qcow2", "--object", secret.object().toArgument(), "-o",
+            RealQemuImg.run(List.of("create", "-q", "-f", "qcow2", "--object", secret.object().toArgument(), "-o",
                     options(options), image.toString(), "1M"));
             Process info = new ProcessBuilder("qemu-img", "info", "--output=json", "-f", "qcow2", image.toString())
                     .redirectErrorStream(true).start();

@@ -90,4 +90,38 @@ class QemuSecretTest {
         assertThatThrownBy(() -> QemuSecret.write("sec0", new byte[] {1}, missing))
                 .isInstanceOf(dev.diskimage.core.ImageIoException.class).hasMessageContaining(missing.toString());
     }
+
+    private static long deadPid() throws Exception {
+        Process process = new ProcessBuilder("true").start();
+        process.waitFor();
+        return process.pid();
+    }
+
+    @Test
+    void theNextWriteWipesAndRemovesTheSecretOfAJvmThatDiedWithoutClosingIt() throws Exception {
+        Path orphan = Files.createDirectory(dir.resolve("diskimage-secret-" + deadPid() + "-42"));
+        Path orphanSecret = Files.writeString(orphan.resolve("secret"), "left behind");
+        Path mine = Files.createDirectory(dir.resolve("diskimage-secret-" + ProcessHandle.current().pid() + "-7"));
+
+        try (QemuSecret secret = QemuSecret.write("s", "new".getBytes(StandardCharsets.UTF_8), dir)) {
+            assertThat(secret.file().getParent().getFileName().toString())
+                    .startsWith("diskimage-secret-" + ProcessHandle.current().pid() + "-");
+            assertThat(orphanSecret).doesNotExist();
+            assertThat(orphan).doesNotExist();
+            assertThat(mine).as("a live JVM's directory").exists();
+        }
+    }
+
+    @Test
+    void removingStaleSecretsNeverWritesThroughALink() throws Exception {
+        Path victim = Files.writeString(dir.resolve("victim"), "precious");
+        Path orphan = Files.createDirectory(dir.resolve("diskimage-secret-" + deadPid() + "-1"));
+        Files.createSymbolicLink(orphan.resolve("secret"), victim);
+        Path linkedDirectory = Files.createSymbolicLink(dir.resolve("diskimage-secret-" + deadPid() + "-2"), orphan);
+
+        assertThat(QemuSecret.removeStale(dir)).isEmpty();
+
+        assertThat(victim).hasContent("precious");
+        assertThat(linkedDirectory).exists();
+    }
 }

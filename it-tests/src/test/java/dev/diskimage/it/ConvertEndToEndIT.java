@@ -190,6 +190,37 @@ class ConvertEndToEndIT {
     }
 
     @Test
+    void aJvmKilledMidEncryptionLeavesItsSecretOnlyUntilTheNextSecretIsWrittenBesideIt()
+            throws IOException, InterruptedException {
+        Path source = raw("secret-src.raw", 64 * MIB, 32 * MIB);
+        Path key = Files.writeString(dir.resolve("pass.key"), "kill -9 passphrase");
+        Path target = dir.resolve("killed.luks");
+        Process jvm = new ProcessBuilder(DISKIMAGE.toString(), "convert", "-q", "-O", "luks", "--passphrase-file",
+                key.toString(), "--iter-time", "10", "--rate-limit", "2M", source.toString(), target.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("killed-luks.log").toFile()).start();
+        try {
+            long qemu = awaitQemuImgMentioning("killed.luks", 60);
+            ProcessHandle parent = ProcessHandle.of(qemu).flatMap(ProcessHandle::parent).orElseThrow();
+            assertThat(named("diskimage-secret-" + parent.pid() + "-")).as("the converting JVM's secret").hasSize(1);
+
+            parent.destroyForcibly();
+            assertThat(parent.onExit().completeOnTimeout(null, 20, TimeUnit.SECONDS).join()).isNotNull();
+            assertThat(named("diskimage-secret-")).as("a SIGKILL runs no cleanup").hasSize(1);
+
+            ImageCheckEndToEndIT.Run next = diskimage("convert", "-q", "-O", "luks", "--passphrase-file",
+                    key.toString(), "--iter-time", "10", raw("next-src.raw", MIB, MIB).toString(),
+                    dir.resolve("next.luks").toString());
+
+            assertThat(next.exit()).as(next.err()).isZero();
+            assertThat(named("diskimage-secret-")).as("the dead JVM's secret, removed by the next one").isEmpty();
+            assertThat(named(PARTIAL)).isEmpty();
+            assertThat(target).doesNotExist();
+        } finally {
+            jvm.destroyForcibly();
+        }
+    }
+
+    @Test
     void aJvmStoppedWithSigtermMidConversionRemovesItsSiblingAndStopsQemuImg()
             throws IOException, InterruptedException {
         Path source = raw("term.raw", 64 * MIB, 32 * MIB);

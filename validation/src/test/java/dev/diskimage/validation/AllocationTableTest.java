@@ -2,6 +2,7 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diskimage.core.testing.OneBytePerReadChannel;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;

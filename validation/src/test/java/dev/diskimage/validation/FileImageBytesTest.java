@@ -3,6 +3,7 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diskimage.core.testing.OneBytePerReadChannel;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 

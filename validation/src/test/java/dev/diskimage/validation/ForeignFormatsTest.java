@@ -3,6 +3,7 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.testing.OneBytePerReadChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -2,6 +2,7 @@ package dev.diskimage.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diskimage.core.testing.OneBytePerReadChannel;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package dev.diskimage.validation;
 
+import dev.diskimage.core.testing.OneBytePerReadChannel;
+import dev.diskimage.core.testing.RealQemuImg;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
@@ -78,30 +80,14 @@ final class InspectorHarness {
 
     /**
      * Creates an image with the real qemu-img ({@code {}} in {@code args} stands for the file);
-     * fails the test if qemu-img fails. Repeats the call when qemu's PBKDF benchmark for a LUKS
-     * key measured no CPU time ("Unable to get accurate CPU usage"), a qemu flake. An identical
-     * earlier call in this JVM is replayed from {@link QemuImgOutputCache}.
+     * fails the test if qemu-img fails ({@link RealQemuImg}, which repeats qemu's PBKDF benchmark
+     * flake). An identical earlier call in this JVM is replayed from {@link QemuImgOutputCache}.
      */
     static Path qemuImg(Path dir, String name, String... args) throws IOException, InterruptedException {
         Path file = dir.resolve(name);
-        List<String> command = new ArrayList<>();
-        command.add("qemu-img");
-        command.addAll(List.of(args));
+        List<String> command = new ArrayList<>(List.of(args));
         command.replaceAll(arg -> arg.equals("{}") ? file.toString() : arg);
-        QemuImgOutputCache.run(dir, file, List.of(args), () -> runQemuImg(command));
+        QemuImgOutputCache.run(dir, file, List.of(args), () -> RealQemuImg.run(command));
         return file;
-    }
-
-    private static void runQemuImg(List<String> command) throws IOException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes());
-            if (process.waitFor() == 0) {
-                return;
-            }
-            if (attempt >= 10 || !output.contains("Unable to get accurate CPU usage")) {
-                throw new IllegalStateException("qemu-img " + command + " failed: " + output);
-            }
-        }
     }
 }

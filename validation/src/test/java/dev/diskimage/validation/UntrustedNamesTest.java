@@ -3,6 +3,7 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diskimage.core.UntrustedText;
+import dev.diskimage.core.testing.OneBytePerReadChannel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

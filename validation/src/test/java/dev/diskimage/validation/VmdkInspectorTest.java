@@ -4,6 +4,7 @@ import static dev.diskimage.validation.InspectorHarness.inspect;
 import static dev.diskimage.validation.InspectorHarness.qemuImg;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diskimage.core.testing.OneBytePerReadChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

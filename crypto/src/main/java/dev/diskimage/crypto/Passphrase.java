@@ -1,7 +1,6 @@
-package dev.diskimage.conversion;
+package dev.diskimage.crypto;
 
 import dev.diskimage.core.ImageIoException;
-import dev.diskimage.crypto.LuksHeader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -14,11 +13,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where a LUKS passphrase comes from: a file the caller keeps (read only when the conversion
- * needs it, all its bytes, no trailing newline removed, as qemu's {@code secret} object and
- * cryptsetup's {@code --key-file} read it) or bytes in memory (copied). The passphrase reaches
- * qemu-img only through a 0600 secret file that is deleted when qemu-img has finished; it never
- * appears on a command line, in a log line, an exception message or {@link #toString()}.
+ * Where a LUKS passphrase comes from: a file the caller keeps (read only when it is needed, all
+ * its bytes, no trailing newline removed, as qemu's {@code secret} object and cryptsetup's
+ * {@code --key-file} read it) or bytes in memory (copied). One type for every module that takes
+ * a passphrase ({@link LuksHeader#unlocks(Passphrase)}, encrypted conversions and resizes), so
+ * that a file is read by one set of rules everywhere. The passphrase reaches qemu-img only
+ * through a {@link QemuSecret}; it never appears on a command line, in a log line, an exception
+ * message or {@link #toString()}.
  */
 public final class Passphrase {
     private final Path file;
@@ -65,17 +66,23 @@ public final class Passphrase {
      * @throws NullPointerException if {@code passphrase} is null
      */
     public static Passphrase of(char[] passphrase) {
-        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
-        byte[] utf8 = new byte[encoded.remaining()];
-        encoded.get(utf8);
-        if (encoded.hasArray()) {
-            Arrays.fill(encoded.array(), (byte) 0);
-        }
+        byte[] utf8 = utf8(passphrase);
         try {
             return of(utf8);
         } finally {
             Arrays.fill(utf8, (byte) 0);
         }
+    }
+
+    /** The UTF-8 bytes of {@code passphrase}; the encoder's own buffer is wiped. */
+    static byte[] utf8(char[] passphrase) {
+        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        if (encoded.hasArray()) {
+            Arrays.fill(encoded.array(), (byte) 0);
+        }
+        return bytes;
     }
 
     /**
@@ -88,12 +95,13 @@ public final class Passphrase {
     }
 
     /**
-     * The passphrase bytes, in a new array the caller wipes after use.
+     * The passphrase bytes, read from the file now if it comes from one.
      *
+     * @return a new array; wipe it ({@code Arrays.fill(bytes, (byte) 0)}) after use
      * @throws ImageIoException naming the file if it cannot be read, is empty or is larger than
      *     {@value LuksHeader#MAX_PASSPHRASE_FILE} bytes
      */
-    byte[] read() {
+    public byte[] bytes() {
         if (bytes != null) {
             return bytes.clone();
         }

@@ -1,16 +1,20 @@
-package dev.diskimage.crypto;
+package dev.diskimage.core.testing;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 
-/** A channel over a byte array that hands out at most one byte per read, to prove parsers cope with short reads. */
-class OneBytePerReadChannel implements SeekableByteChannel {
+/**
+ * A channel over a byte array that hands out at most one byte per read, to prove that parsers
+ * cope with short reads (a network file system or a pipe may return fewer bytes than asked).
+ */
+public class OneBytePerReadChannel implements SeekableByteChannel {
     private final byte[] data;
     private long position;
     private boolean open = true;
 
-    OneBytePerReadChannel(byte[] data) {
+    /** A channel over {@code data}, which is not copied. */
+    public OneBytePerReadChannel(byte[] data) {
         this.data = data;
     }
 
