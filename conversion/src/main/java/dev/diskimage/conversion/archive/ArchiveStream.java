@@ -3,6 +3,7 @@ package dev.diskimage.conversion.archive;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import org.apache.commons.io.IOUtils;
 
 /**
  * The decompressed tar stream as the tar reader sees it: counts what passes, apart from entry
@@ -12,8 +13,6 @@ import java.io.InputStream;
  * and the expanded-size limit, which counts file content only, would not notice.
  */
 final class ArchiveStream extends FilterInputStream {
-
-    private static final int SKIP_BUFFER_BYTES = 8 << 10;
 
     private final long maxMetadataBytes;
     private long metadataBytes;
@@ -55,16 +54,7 @@ final class ArchiveStream extends FilterInputStream {
     /** Skips by reading, so that skipped bytes are counted and a truncated stream is noticed. */
     @Override
     public long skip(long count) throws IOException {
-        byte[] scratch = new byte[(int) Math.min(count, SKIP_BUFFER_BYTES)];
-        long skipped = 0;
-        while (skipped < count) {
-            int read = read(scratch, 0, (int) Math.min(scratch.length, count - skipped));
-            if (read < 0) {
-                break;
-            }
-            skipped += read;
-        }
-        return skipped;
+        return count <= 0 ? 0 : IOUtils.skip(this, count);
     }
 
     @Override
