@@ -115,9 +115,9 @@ final class Extraction {
     /** Reads the gzip stream and the tar inside it, entry by entry; read errors refuse the archive. */
     private void read(InputStream raw) {
         ArchiveStream stream = null;
-        try {
-            GzipCompressorInputStream gzip = GzipCompressorInputStream.builder().setInputStream(raw)
-                    .setDecompressConcatenated(true).get();
+        // Closing the gzip stream releases its native inflater now, not when the GC gets to it.
+        try (GzipCompressorInputStream gzip = GzipCompressorInputStream.builder().setInputStream(raw)
+                .setDecompressConcatenated(true).get()) {
             stream = new ArchiveStream(gzip, limits.maxMetadataBytes());
             TarArchiveInputStream tar = new TarArchiveInputStream(stream, NAME_ENCODING);
             for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
