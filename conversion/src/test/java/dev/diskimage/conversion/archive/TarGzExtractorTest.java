@@ -277,7 +277,30 @@ class TarGzExtractorTest {
     void refusesOneByteMoreThanConfigured() {
         tar().file("a", "12345").file("b", "678901").writeTo(archive);
 
-        assertRefused(Reason.TOO_LARGE, "b", new ExtractionLimits(10, 10));
+        ArchiveRefusedException refused = assertRefused(Reason.TOO_LARGE, "b", new ExtractionLimits(10, 10));
+        // Refused for its header, before its file was made.
+        assertThat(refused).hasMessageContaining("its header declares 6 bytes; with the 5 bytes before it");
+    }
+
+    @Test
+    void doesNotCountFileContentAsHeaders() throws IOException {
+        // One entry allows 8 KiB + 1 MiB of headers; 2 MiB of content is not headers.
+        tar().file("0.vhd", new byte[2 << 20]).writeTo(archive);
+
+        ExtractedArchive result = TarGzExtractor.extractTarGz(archive, target, new ExtractionLimits(1, 4 << 20));
+
+        assertThat(result.expandedBytes()).isEqualTo(2 << 20);
+    }
+
+    @Test
+    void extractsOldStyleDirectories() throws IOException {
+        // Pre-POSIX tars: a regular-file type and a trailing slash.
+        TarGzArchives.writeGzip(archive, TarGzArchives.rawTar(TarGzArchives.header(
+                new TarArchiveEntry("old/", TarConstants.LF_OLDNORM)), new byte[0]));
+
+        TarGzExtractor.extractTarGz(archive, target);
+
+        assertThat(target.resolve("old")).isDirectory();
     }
 
     @Test
@@ -336,7 +359,8 @@ class TarGzExtractorTest {
         TarGzArchives.writeGzip(archive, tarBytes);
 
         assertThatThrownBy(() -> TarGzExtractor.extractTarGz(archive, target, ExtractionLimits.defaults()
-                .withMaxExpandedBytes(2048 * GIB))).isInstanceOf(NotEnoughSpaceException.class);
+                .withMaxExpandedBytes(2048 * GIB))).isInstanceOf(NotEnoughSpaceException.class)
+                .hasMessageContaining("for image archive image.tgz");
         assertNoLeftovers();
     }
 
@@ -427,10 +451,12 @@ class TarGzExtractorTest {
         byte[] longName = "n".repeat(10 << 20).getBytes(StandardCharsets.US_ASCII);
         TarArchiveEntry longLink = new TarArchiveEntry(GNU_LONG_LINK, TarConstants.LF_GNUTYPE_LONGNAME);
         longLink.setSize(longName.length);
-        tar().entry(longLink, longName).file("short", "x").writeTo(archive);
+        tar().file("first", "content").entry(longLink, longName).file("short", "x").writeTo(archive);
 
         ArchiveRefusedException refused = assertRefused(Reason.HEADERS_TOO_LARGE, null);
         assertThat(refused.entry()).isEmpty();
+        assertThat(refused).hasMessageContaining("more than " + ExtractionLimits.defaults().maxMetadataBytes()
+                + " bytes of tar headers for its 1000 allowed entries");
     }
 
     @Test
@@ -549,6 +575,10 @@ class TarGzExtractorTest {
     void limitsMustBePositive() {
         assertThatThrownBy(() -> new ExtractionLimits(0, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ExtractionLimits(1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new ExtractionLimits(1, 1).maxEntries()).isOne();
+        assertThat(new ExtractedArchive(temp, List.of(), 0, 0).files()).isEmpty();
+        assertThatThrownBy(() -> new ExtractedArchive(temp, List.of(), -1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ExtractedArchive(temp, List.of(), 0, -1)).isInstanceOf(IllegalArgumentException.class);
         assertThat(ExtractionLimits.defaults().withMaxEntries(5).withMaxExpandedBytes(7))
                 .isEqualTo(new ExtractionLimits(5, 7));
         assertThat(ExtractionLimits.defaults().maxMetadataBytes()).isEqualTo(1000 * 8192L + (1 << 20));
