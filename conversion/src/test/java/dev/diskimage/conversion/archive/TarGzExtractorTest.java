@@ -292,11 +292,12 @@ class TarGzExtractorTest {
         assertThat(result.expandedBytes()).isEqualTo(2 << 20);
     }
 
-    @Test
-    void extractsOldStyleDirectories() throws IOException {
-        // Pre-POSIX tars: a regular-file type and a trailing slash.
+    /** Pre-POSIX tars mark directories with a regular-file type (NUL or '0') and a trailing slash. */
+    @ParameterizedTest
+    @ValueSource(bytes = {TarConstants.LF_OLDNORM, TarConstants.LF_NORMAL})
+    void extractsOldStyleDirectories(byte type) throws IOException {
         TarGzArchives.writeGzip(archive, TarGzArchives.rawTar(TarGzArchives.header(
-                new TarArchiveEntry("old/", TarConstants.LF_OLDNORM)), new byte[0]));
+                new TarArchiveEntry("old/", type)), new byte[0]));
 
         TarGzExtractor.extractTarGz(archive, target);
 
