@@ -58,6 +58,12 @@ public final class VhdFile implements Closeable {
     static final long MAX_LOCATOR_BYTES = 64L << 10;
     private static final int SECTOR = VhdSectorBitmap.SECTOR;
     private static final byte[] ZEROS = new byte[64 << 10];
+    /** The creator application this project writes into the footers it creates. */
+    static final String CREATOR_APP = "dimg";
+    /** The creator version written with it: 0.1. */
+    static final long CREATOR_VERSION = 0x00000001L;
+    /** VHD spec: creator host OS "Wi2k" (Windows), which qemu and blktap write on Linux too. */
+    private static final String CREATOR_HOST_OS = "Wi2k";
 
     /**
      * One parent locator of a differencing disk, decoded.
@@ -71,7 +77,9 @@ public final class VhdFile implements Closeable {
 
     private final Path path;
     private final FileChannel channel;
-    private final long fileSize;
+    private final boolean writable;
+    /** Where the end footer sits: the end of the data area; it moves when a block is allocated. */
+    private long dataEnd;
     private final VhdFooter footer;
     private final VhdDiskType type;
     private final long virtualSize;
@@ -81,20 +89,23 @@ public final class VhdFile implements Closeable {
     private final int[] table;
     private final long bitmapBytes;
     private final List<ParentLocator> locators;
-    private final int allocatedBlocks;
+    private final long tableOffset;
+    private int allocatedBlocks;
     private VhdFile parent;
     private long cachedBlock = -1;
     private ByteBuffer cachedBitmap;
 
-    private VhdFile(Path path, FileChannel channel) throws IOException {
+    private VhdFile(Path path, FileChannel channel, boolean writable) throws IOException {
         this.path = path;
         this.channel = channel;
-        this.fileSize = channel.size();
+        this.writable = writable;
+        long fileSize = channel.size();
         if (fileSize < VhdFooter.SIZE) {
             throw new VhdFormatException(VhdFormatException.Kind.TRUNCATED, 0, "file of " + fileSize
                     + " bytes is shorter than the " + VhdFooter.SIZE + "-byte VHD footer");
         }
         long endAt = fileSize - VhdFooter.SIZE;
+        this.dataEnd = endAt;
         ByteBuffer endBytes = readMetadata(endAt, VhdFooter.SIZE);
         if (!VhdFooter.hasCookie(endBytes, 0)) {
             throw new VhdFormatException(VhdFormatException.Kind.TRUNCATED, endAt,
@@ -114,6 +125,7 @@ public final class VhdFile implements Closeable {
             this.bitmapBytes = 0;
             this.locators = List.of();
             this.allocatedBlocks = 0;
+            this.tableOffset = -1;
             return;
         }
         ByteBuffer copyBytes = readMetadata(0, VhdFooter.SIZE);
@@ -130,7 +142,7 @@ public final class VhdFile implements Closeable {
                 "VHD dynamic disk header");
         this.header = VhdDynamicHeader.read(readMetadata(dataOffset, VhdDynamicHeader.SIZE), dataOffset);
         long entries = header.requireTableEntries(virtualSize, dataOffset);
-        long tableOffset = header.requireTablePlacement(endAt, dataOffset);
+        this.tableOffset = header.requireTablePlacement(endAt, dataOffset);
         if (header.tableBytes() > MAX_TABLE_BYTES) {
             throw new VhdFormatException(VhdFormatException.Kind.MALFORMED, dataOffset
                     + VhdDynamicHeader.OFF_MAX_TABLE_ENTRIES, "VHD block allocation table of " + entries
@@ -151,15 +163,34 @@ public final class VhdFile implements Closeable {
      * @throws ImageIoException when the file cannot be opened or read
      */
     public static VhdFile open(Path path) {
+        return open(path, false);
+    }
+
+    /**
+     * Opens a VHD file for reading and writing and checks its structures as {@link #open} does.
+     * Writes go to {@link #write(long, ByteBuffer)}; new blocks are appended before the end
+     * footer, which moves.
+     *
+     * @param path the file
+     * @return the open file; close it
+     * @throws VhdCorruptException when the file breaks the VHD format
+     * @throws ImageIoException when the file cannot be opened or read
+     */
+    public static VhdFile openForWriting(Path path) {
+        return open(path, true);
+    }
+
+    private static VhdFile open(Path path, boolean writable) {
         Objects.requireNonNull(path, "path");
         FileChannel channel;
         try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
+            channel = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(path, StandardOpenOption.READ);
         } catch (IOException e) {
             throw new ImageIoException("could not open the VHD file", path, e);
         }
         try {
-            VhdFile file = new VhdFile(path, channel);
+            VhdFile file = new VhdFile(path, channel, writable);
             LOG.debug("opened {} VHD {}: virtual size {}, {} of {} blocks allocated", file.type, path,
                     file.virtualSize, file.allocatedBlocks, file.blockCount());
             return file;
@@ -173,6 +204,150 @@ public final class VhdFile implements Closeable {
         } catch (RuntimeException e) {
             closeAfterFailure(channel, e);
             throw e;
+        }
+    }
+
+    /**
+     * Creates a differencing disk at {@code child} whose parent is {@code parent}, with the
+     * parent's block size (2 MiB for a fixed parent), and opens it for writing with the parent
+     * attached. The new disk shows exactly the parent: no block is allocated.
+     *
+     * @param child where the new disk goes; must not exist
+     * @param parent the parent, open
+     * @return the new disk, open for writing; close it (the parent stays open)
+     * @throws VhdException when {@code child} exists or a path does not fit a locator
+     * @throws ImageIoException when the file cannot be written
+     * @see #createDifferencing(Path, VhdFile, long)
+     */
+    public static VhdFile createDifferencing(Path child, VhdFile parent) {
+        return createDifferencing(child, parent, parent.blockSize().orElse(VhdDynamicHeader.DEFAULT_BLOCK_SIZE));
+    }
+
+    /**
+     * Creates a differencing disk at {@code child} whose parent is {@code parent}, and opens it for
+     * writing with the parent attached. The file is written to a temporary sibling and renamed, so
+     * it appears whole or not at all.
+     *
+     * <p>The child records the parent's unique id, its modification time and its file name, and
+     * two locators: {@code W2ku} with the parent's absolute path and {@code W2ru} with the path
+     * relative to the child's directory (Windows separators), both UTF-16LE, each in a reserved
+     * space of whole sectors (data space stored in bytes, as Windows does). Its footer has the
+     * parent's virtual size as current size and the parent's geometry, with creator application
+     * {@code "dimg"}: qemu sizes it by that geometry unless the geometry is maximal, which gives
+     * the parent's size either way, and readers that use the current size agree.
+     *
+     * @param child where the new disk goes; must not exist
+     * @param parent the parent, open
+     * @param blockSize the child's block size, a power of two from 512 bytes to 256 MiB
+     * @return the new disk, open for writing; close it (the parent stays open)
+     * @throws VhdException when {@code child} exists, the block size is not allowed or a path
+     *         does not fit a locator
+     * @throws ImageIoException when the file cannot be written
+     */
+    public static VhdFile createDifferencing(Path child, VhdFile parent, long blockSize) {
+        Objects.requireNonNull(child, "child");
+        Objects.requireNonNull(parent, "parent");
+        try {
+            VhdDynamicHeader.requireBlockSize(blockSize, 0);
+        } catch (VhdFormatException e) {
+            throw new VhdException(child, "cannot be created: " + e.reason(), e);
+        }
+        if (java.nio.file.Files.exists(child, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new VhdException(child, "already exists", null);
+        }
+        Path absoluteParent = parent.path().toAbsolutePath().normalize();
+        Path childDirectory = child.toAbsolutePath().normalize().getParent();
+        String relative = ".\\" + childDirectory.relativize(absoluteParent).toString().replace('/', '\\');
+        byte[] absoluteLocator = VhdParentLocator.encode(VhdParentLocator.W2KU, absoluteParent.toString());
+        byte[] relativeLocator = VhdParentLocator.encode(VhdParentLocator.W2RU, relative);
+        String parentName = absoluteParent.getFileName().toString();
+        if (parentName.getBytes(java.nio.charset.StandardCharsets.UTF_16BE).length
+                > VhdDynamicHeader.PARENT_NAME_BYTES) {
+            throw new VhdException(child, "cannot name its parent: the file name " + UntrustedText.sanitize(parentName)
+                    + " is longer than the header's " + VhdDynamicHeader.PARENT_NAME_BYTES + " bytes", null);
+        }
+        long virtualSize = parent.virtualSize();
+        long entries = VhdBat.entriesFor(virtualSize, blockSize);
+        long tableOffset = VhdFooter.SIZE + VhdDynamicHeader.SIZE;
+        long absoluteAt = tableOffset + VhdSectorBitmap.roundUpToSector(entries * VhdBat.ENTRY_SIZE);
+        long absoluteSpace = Math.max(SECTOR, VhdSectorBitmap.roundUpToSector(absoluteLocator.length));
+        long relativeAt = absoluteAt + absoluteSpace;
+        long relativeSpace = Math.max(SECTOR, VhdSectorBitmap.roundUpToSector(relativeLocator.length));
+        long dataEnd = relativeAt + relativeSpace;
+        if (entries * VhdBat.ENTRY_SIZE > MAX_TABLE_BYTES) {
+            throw new VhdException(child, "would need a block allocation table larger than " + MAX_TABLE_BYTES
+                    + " bytes; choose larger blocks", null);
+        }
+
+        VhdFooter parentFooter = parent.footer();
+        long now = Math.max(0, Instant.now().getEpochSecond() - VhdFooter.EPOCH.getEpochSecond());
+        VhdFooter footer = new VhdFooter(VhdFooter.FEATURES_RESERVED, VhdFooter.FORMAT_VERSION, VhdFooter.SIZE,
+                now & 0xFFFFFFFFL, CREATOR_APP, CREATOR_VERSION, CREATOR_HOST_OS, virtualSize, virtualSize,
+                parentFooter.geometry(), VhdDiskType.DIFFERENCING.code(), 0, UUID.randomUUID(), 0);
+        List<VhdParentLocator> locatorEntries = new ArrayList<>(java.util.Collections.nCopies(
+                VhdDynamicHeader.LOCATOR_COUNT, new VhdParentLocator(VhdParentLocator.NONE, 0, 0, 0)));
+        locatorEntries.set(0, new VhdParentLocator(VhdParentLocator.W2KU, absoluteSpace, absoluteLocator.length,
+                absoluteAt));
+        locatorEntries.set(1, new VhdParentLocator(VhdParentLocator.W2RU, relativeSpace, relativeLocator.length,
+                relativeAt));
+        VhdDynamicHeader header = new VhdDynamicHeader(-1, tableOffset, VhdDynamicHeader.HEADER_VERSION, entries,
+                blockSize, 0, parent.uniqueId(), parentModificationTime(parent), parentName, locatorEntries);
+
+        Path temporary;
+        try {
+            temporary = java.nio.file.Files.createTempFile(childDirectory, "." + child.getFileName() + ".", ".part");
+        } catch (IOException e) {
+            throw new ImageIoException("could not create a temporary file beside", child, e);
+        }
+        boolean moved = false;
+        try {
+            try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                ByteBuffer footerBytes = footer.write();
+                writeAll(out, 0, footerBytes.duplicate());
+                writeAll(out, VhdFooter.SIZE, header.write());
+                ByteBuffer table = ByteBuffer.allocate((int) VhdSectorBitmap.roundUpToSector(
+                        entries * VhdBat.ENTRY_SIZE));
+                java.util.Arrays.fill(table.array(), (byte) 0xFF);
+                writeAll(out, tableOffset, table);
+                writeAll(out, absoluteAt, ByteBuffer.wrap(absoluteLocator));
+                writeAll(out, relativeAt, ByteBuffer.wrap(relativeLocator));
+                writeAll(out, dataEnd, footerBytes.duplicate());
+                out.force(true);
+            }
+            java.nio.file.Files.move(temporary, child, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            moved = true;
+        } catch (IOException e) {
+            throw new ImageIoException("could not create the differencing VHD", child, e);
+        } finally {
+            if (!moved) {
+                try {
+                    java.nio.file.Files.deleteIfExists(temporary);
+                } catch (IOException e) {
+                    LOG.warn("could not delete the temporary file {}: {}", temporary, e.toString());
+                }
+            }
+        }
+        LOG.debug("created differencing VHD {} with parent {}", child, parent.path());
+        VhdFile created = openForWriting(child);
+        created.attachParent(parent);
+        return created;
+    }
+
+    /** The parent's modification time in VHD seconds (spec: the parent's "modification time stamp"). */
+    private static long parentModificationTime(VhdFile parent) {
+        try {
+            long seconds = java.nio.file.Files.getLastModifiedTime(parent.path()).toInstant().getEpochSecond()
+                    - VhdFooter.EPOCH.getEpochSecond();
+            return Math.max(0, Math.min(seconds, 0xFFFFFFFFL));
+        } catch (IOException e) {
+            throw new ImageIoException("could not read the modification time of", parent.path(), e);
+        }
+    }
+
+    private static void writeAll(FileChannel out, long offset, ByteBuffer in) throws IOException {
+        long at = offset;
+        while (in.hasRemaining()) {
+            at += out.write(in, at);
         }
     }
 
@@ -237,6 +412,116 @@ public final class VhdFile implements Closeable {
         }
         dst.position(dst.position() + length);
         return length;
+    }
+
+    /**
+     * Writes {@code src}'s remaining bytes at {@code virtualOffset} of the virtual disk and
+     * advances its position. In a dynamic or differencing disk an unallocated block is allocated
+     * first: its sector bitmap (all clear) and data area are appended where the end footer was,
+     * the footer is written after them, then the table entry; a sector written only in part is
+     * first filled with what it showed (zeros, or the parent's data), so that setting its bit
+     * changes nothing but the bytes written.
+     *
+     * @param virtualOffset where to write, 0 or more
+     * @param src the bytes
+     * @throws IllegalStateException when the file was opened read-only
+     * @throws IndexOutOfBoundsException when the bytes would not fit the virtual disk
+     * @throws VhdParentException when a partly written sector must come from a parent that is
+     *         not attached
+     * @throws ImageIoException when the file cannot be written
+     */
+    public void write(long virtualOffset, ByteBuffer src) {
+        if (!writable) {
+            throw new IllegalStateException(path + " was opened read-only");
+        }
+        int length = src.remaining();
+        if (virtualOffset < 0 || virtualOffset > virtualSize || length > virtualSize - virtualOffset) {
+            throw new IndexOutOfBoundsException(length + " bytes at offset " + virtualOffset
+                    + " do not fit the virtual disk of " + virtualSize + " bytes");
+        }
+        try {
+            if (type == VhdDiskType.FIXED) {
+                writeFully(virtualOffset, src.slice());
+            } else {
+                writeSparse(virtualOffset, src.slice());
+            }
+        } catch (IOException e) {
+            throw new ImageIoException("could not write the VHD file", path, e);
+        }
+        src.position(src.position() + length);
+    }
+
+    private void writeSparse(long virtualOffset, ByteBuffer src) throws IOException {
+        long blockSize = header.blockSize();
+        long at = virtualOffset;
+        while (src.hasRemaining()) {
+            int block = (int) (at / blockSize);
+            int inBlock = (int) (at % blockSize);
+            int n = (int) Math.min(src.remaining(), blockSize - inBlock);
+            long entry = Integer.toUnsignedLong(table[block]);
+            long blockStart = VhdBat.isAllocated(entry) ? entry * SECTOR : allocate(block);
+            ByteBuffer bitmap = bitmap(block, blockStart);
+            long data = blockStart + bitmapBytes;
+            int first = inBlock / SECTOR;
+            int last = (inBlock + n - 1) / SECTOR;
+            fillPartialSector(bitmap, data, at - inBlock, first, inBlock, inBlock + n);
+            if (last != first) {
+                fillPartialSector(bitmap, data, at - inBlock, last, inBlock, inBlock + n);
+            }
+            writeFully(data + inBlock, src.slice(src.position(), n));
+            for (int sector = first; sector <= last; sector++) {
+                VhdSectorBitmap.set(bitmap, sector, true);
+            }
+            writeFully(blockStart, bitmap.duplicate().clear());
+            src.position(src.position() + n);
+            at += n;
+        }
+    }
+
+    /** A sector the write covers only in part and the block does not hold: store what it showed first. */
+    private void fillPartialSector(ByteBuffer bitmap, long data, long blockVirtualStart, int sector, int from,
+            int to) throws IOException {
+        int sectorStart = sector * SECTOR;
+        boolean whole = from <= sectorStart && to >= sectorStart + SECTOR;
+        if (whole || VhdSectorBitmap.isSet(bitmap, sector)) {
+            return;
+        }
+        ByteBuffer shown = ByteBuffer.allocate(SECTOR);
+        long virtualStart = blockVirtualStart + sectorStart;
+        int inDisk = (int) Math.max(0, Math.min(SECTOR, virtualSize - virtualStart));
+        readAbsent(virtualStart, shown.slice(0, inDisk));
+        writeFully(data + sectorStart, shown);
+    }
+
+    /**
+     * Appends block {@code block} where the end footer is: the footer first moves past the new
+     * block (so a crash leaves a readable disk with a spare footer inside), then the all-clear
+     * bitmap overwrites the old footer, then the table entry makes the block part of the disk.
+     * The data area between is a hole that reads as zeros.
+     *
+     * @return the new block's file offset
+     */
+    private long allocate(int block) throws IOException {
+        long start = VhdSectorBitmap.roundUpToSector(dataEnd);
+        long sector = start / SECTOR;
+        if (sector >= VhdBat.UNALLOCATED) {
+            throw new VhdException(path, "has no room for another block: its table counts sectors in 32 bits", null);
+        }
+        long newEnd = start + bitmapBytes + header.blockSize();
+        writeFully(newEnd, footer.write());
+        writeFully(start, ByteBuffer.allocate((int) bitmapBytes));
+        ByteBuffer entry = ByteBuffer.allocate(VhdBat.ENTRY_SIZE);
+        VhdBat.put(entry, 0, sector);
+        writeFully(tableOffset + (long) block * VhdBat.ENTRY_SIZE, entry);
+        table[block] = (int) sector;
+        dataEnd = newEnd;
+        allocatedBlocks++;
+        cachedBlock = -1;
+        return start;
+    }
+
+    private void writeFully(long offset, ByteBuffer in) throws IOException {
+        writeAll(channel, offset, in);
     }
 
     private void readInto(long virtualOffset, ByteBuffer out) throws IOException {
