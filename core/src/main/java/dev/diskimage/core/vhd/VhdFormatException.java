@@ -1,6 +1,6 @@
 package dev.diskimage.core.vhd;
 
-import dev.diskimage.core.ImageException;
+import dev.diskimage.core.ImageFormatException;
 import java.util.Objects;
 
 /**
@@ -8,7 +8,7 @@ import java.util.Objects;
  * Carries the offset in the file of the offending field and the reason, so that a validator can
  * turn it into a finding and a reader can name the file; the message is the reason alone.
  */
-public final class VhdFormatException extends ImageException {
+public final class VhdFormatException extends ImageFormatException {
     private static final long serialVersionUID = 1L;
 
     /** What kind of rule the structure broke. */
@@ -25,8 +25,6 @@ public final class VhdFormatException extends ImageException {
 
     /** What kind of rule the structure broke. */
     private final Kind kind;
-    /** Where the offending field sits in the file. */
-    private final long offset;
 
     /**
      * Creates the error.
@@ -36,9 +34,8 @@ public final class VhdFormatException extends ImageException {
      * @param reason what is wrong, naming the field and its value
      */
     public VhdFormatException(Kind kind, long offset, String reason) {
-        super(reason);
+        super(offset, reason);
         this.kind = Objects.requireNonNull(kind, "kind");
-        this.offset = offset;
     }
 
     static VhdFormatException malformed(long offset, String reason) {
@@ -56,23 +53,5 @@ public final class VhdFormatException extends ImageException {
      */
     public Kind kind() {
         return kind;
-    }
-
-    /**
-     * Where the offending field sits in the file.
-     *
-     * @return a byte offset, 0 or more
-     */
-    public long offset() {
-        return offset;
-    }
-
-    /**
-     * What is wrong (the same text as {@link #getMessage()}).
-     *
-     * @return the reason, naming the field and its value
-     */
-    public String reason() {
-        return getMessage();
     }
 }
