@@ -452,30 +452,24 @@ public final class VhdFile implements Closeable {
     }
 
     private void writeSparse(long virtualOffset, ByteBuffer src) throws IOException {
-        long blockSize = header.blockSize();
-        long at = virtualOffset;
-        while (src.hasRemaining()) {
-            int block = (int) (at / blockSize);
-            int inBlock = (int) (at % blockSize);
-            int n = (int) Math.min(src.remaining(), blockSize - inBlock);
+        forEachBlockPiece(virtualOffset, src, (block, inBlock, at, piece) -> {
             long entry = Integer.toUnsignedLong(table[block]);
             long blockStart = VhdBat.isAllocated(entry) ? entry * SECTOR : allocate(block);
             ByteBuffer bitmap = bitmap(block, blockStart);
             long data = blockStart + bitmapBytes;
+            int end = inBlock + piece.remaining();
             int first = inBlock / SECTOR;
-            int last = (inBlock + n - 1) / SECTOR;
-            fillPartialSector(bitmap, data, at - inBlock, first, inBlock, inBlock + n);
+            int last = (end - 1) / SECTOR;
+            fillPartialSector(bitmap, data, at - inBlock, first, inBlock, end);
             if (last != first) {
-                fillPartialSector(bitmap, data, at - inBlock, last, inBlock, inBlock + n);
+                fillPartialSector(bitmap, data, at - inBlock, last, inBlock, end);
             }
-            writeFully(data + inBlock, src.slice(src.position(), n));
+            writeFully(data + inBlock, piece);
             for (int sector = first; sector <= last; sector++) {
                 VhdSectorBitmap.set(bitmap, sector, true);
             }
             writeFully(blockStart, bitmap.duplicate().clear());
-            src.position(src.position() + n);
-            at += n;
-        }
+        });
     }
 
     /** A sector the write covers only in part and the block does not hold: store what it showed first. */
@@ -529,20 +523,36 @@ public final class VhdFile implements Closeable {
             readFully(virtualOffset, out);
             return;
         }
-        long blockSize = header.blockSize();
-        long at = virtualOffset;
-        while (out.hasRemaining()) {
-            int block = (int) (at / blockSize);
-            int inBlock = (int) (at % blockSize);
-            int n = (int) Math.min(out.remaining(), blockSize - inBlock);
-            ByteBuffer part = out.slice(out.position(), n);
+        forEachBlockPiece(virtualOffset, out, (block, inBlock, at, piece) -> {
             long entry = Integer.toUnsignedLong(table[block]);
             if (!VhdBat.isAllocated(entry)) {
-                readAbsent(at, part);
+                readAbsent(at, piece);
             } else {
-                readBlock(block, entry * SECTOR, inBlock, at, part);
+                readBlock(block, entry * SECTOR, inBlock, at, piece);
             }
-            out.position(out.position() + n);
+        });
+    }
+
+    /** What to do with the part of a read or write that falls into one block. */
+    @FunctionalInterface
+    private interface BlockPiece {
+        void apply(int block, int inBlock, long virtualOffset, ByteBuffer piece) throws IOException;
+    }
+
+    /**
+     * Splits {@code buffer}'s remaining bytes, which stand for the virtual bytes from
+     * {@code virtualOffset} on, at block boundaries, hands each piece (a slice of its own) to
+     * {@code action}, and advances the buffer's position.
+     */
+    private void forEachBlockPiece(long virtualOffset, ByteBuffer buffer, BlockPiece action) throws IOException {
+        long blockSize = header.blockSize();
+        long at = virtualOffset;
+        while (buffer.hasRemaining()) {
+            int block = (int) (at / blockSize);
+            int inBlock = (int) (at % blockSize);
+            int n = (int) Math.min(buffer.remaining(), blockSize - inBlock);
+            action.apply(block, inBlock, at, buffer.slice(buffer.position(), n));
+            buffer.position(buffer.position() + n);
             at += n;
         }
     }

@@ -10,16 +10,12 @@ import dev.diskimage.core.vhd.VhdDynamicHeader;
 import dev.diskimage.core.vhd.VhdFooter;
 import dev.diskimage.core.vhd.VhdFormatException;
 import dev.diskimage.core.vhd.VhdSectorBitmap;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,14 +34,14 @@ class VhdFileTest {
     @ParameterizedTest
     @CsvSource({"dynamic, off", "dynamic, on", "fixed, off", "fixed, on"})
     void readsWhatQemuWroteAsQemuConvertsIt(String subformat, String forceSize) throws Exception {
-        Path image = create("disk.vhd", subformat, forceSize, "7M");
-        qemuIo(image, "write -P 0xab 0 512", "write -P 0xcd 1048064 1536", "write -P 0x11 4194304 65536",
+        Path image = VhdTestImages.create(dir, "disk.vhd", subformat, forceSize, "7M");
+        VhdTestImages.qemuIo(image, "write -P 0xab 0 512", "write -P 0xcd 1048064 1536", "write -P 0x11 4194304 65536",
                 "write -P 0x5a 6291456 512");
 
         try (VhdFile vhd = VhdFile.open(image)) {
             assertThat(vhd.diskType()).isEqualTo(subformat.equals("fixed") ? VhdDiskType.FIXED : VhdDiskType.DYNAMIC);
-            assertThat(vhd.virtualSize()).isEqualTo(Files.size(raw(image)));
-            assertThat(readAll(vhd)).isEqualTo(Files.readAllBytes(raw(image)));
+            assertThat(vhd.virtualSize()).isEqualTo(Files.size(VhdTestImages.raw(image)));
+            assertThat(readAll(vhd)).isEqualTo(Files.readAllBytes(VhdTestImages.raw(image)));
             assertThat(vhd.parentUniqueId()).isEmpty();
             assertThat(vhd.parentLocators()).isEmpty();
             if (subformat.equals("dynamic")) {
@@ -65,9 +61,9 @@ class VhdFileTest {
 
     @Test
     void readsAcrossBlockBoundariesAtOddOffsetsAndStopsAtTheEnd() throws Exception {
-        Path image = create("disk.vhd", "dynamic", "on", "6M");
-        qemuIo(image, "write -P 0x77 2096640 1024", "write -P 0x33 6290944 512");
-        byte[] expected = Files.readAllBytes(raw(image));
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "6M");
+        VhdTestImages.qemuIo(image, "write -P 0x77 2096640 1024", "write -P 0x33 6290944 512");
+        byte[] expected = Files.readAllBytes(VhdTestImages.raw(image));
 
         try (VhdFile vhd = VhdFile.open(image)) {
             ByteBuffer buffer = ByteBuffer.allocate(3000);
@@ -95,7 +91,7 @@ class VhdFileTest {
         Arrays.fill(data, 2 * MIB, 4 * MIB, (byte) 0);
         Files.write(source, data);
         Path image = dir.resolve("converted.vhd");
-        run("qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", "force_size=on", source.toString(),
+        VhdTestImages.run("qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", "force_size=on", source.toString(),
                 image.toString());
 
         try (VhdFile vhd = VhdFile.open(image)) {
@@ -106,13 +102,13 @@ class VhdFileTest {
 
     @Test
     void readsADifferencingDiskThroughItsParentSectorBySector() throws Exception {
-        Path parentPath = create("parent.vhd", "dynamic", "on", "6M");
-        qemuIo(parentPath, "write -P 0xab 0 6291456");
-        Path childPath = create("child.vhd", "dynamic", "on", "6M");
-        qemuIo(childPath, "write -P 0xcd 1048576 65536", "write -P 0xef 4194816 512");
+        Path parentPath = VhdTestImages.create(dir, "parent.vhd", "dynamic", "on", "6M");
+        VhdTestImages.qemuIo(parentPath, "write -P 0xab 0 6291456");
+        Path childPath = VhdTestImages.create(dir, "child.vhd", "dynamic", "on", "6M");
+        VhdTestImages.qemuIo(childPath, "write -P 0xcd 1048576 65536", "write -P 0xef 4194816 512");
         // qemu allocates whole blocks and marks every sector of them present: blocks 0 and 2 are the
         // child's (zeros around what it wrote), block 1 is unallocated and shows the parent.
-        byte[] expected = Files.readAllBytes(raw(childPath));
+        byte[] expected = Files.readAllBytes(VhdTestImages.raw(childPath));
         Arrays.fill(expected, 2 * MIB, 4 * MIB, (byte) 0xab);
         // The child gives one sector of its first block back to the parent: the bitmap decides.
         int returned = MIB + 32768;
@@ -147,10 +143,10 @@ class VhdFileTest {
 
     @Test
     void aChildLargerThanItsParentReadsZerosBeyondTheParent() throws Exception {
-        Path parentPath = create("parent.vhd", "dynamic", "on", "2M");
-        qemuIo(parentPath, "write -P 0xab 0 2097152");
-        Path childPath = create("child.vhd", "dynamic", "on", "6M");
-        qemuIo(childPath, "write -P 0xcd 5242880 512");
+        Path parentPath = VhdTestImages.create(dir, "parent.vhd", "dynamic", "on", "2M");
+        VhdTestImages.qemuIo(parentPath, "write -P 0xab 0 2097152");
+        Path childPath = VhdTestImages.create(dir, "child.vhd", "dynamic", "on", "6M");
+        VhdTestImages.qemuIo(childPath, "write -P 0xcd 5242880 512");
         UUID parentId;
         try (VhdFile parent = VhdFile.open(parentPath)) {
             parentId = parent.uniqueId();
@@ -170,8 +166,8 @@ class VhdFileTest {
 
     @Test
     void refusesAParentWithAnotherUniqueIdOrALoop() throws Exception {
-        Path parentPath = create("parent.vhd", "dynamic", "on", "2M");
-        Path childPath = create("child.vhd", "dynamic", "on", "2M");
+        Path parentPath = VhdTestImages.create(dir, "parent.vhd", "dynamic", "on", "2M");
+        Path childPath = VhdTestImages.create(dir, "child.vhd", "dynamic", "on", "2M");
         byte[] child = Files.readAllBytes(childPath);
         makeDifferencing(child, UUID.randomUUID(), "parent.vhd");
         Files.write(childPath, child);
@@ -187,7 +183,7 @@ class VhdFileTest {
 
     @Test
     void decodesEveryParentLocator() throws Exception {
-        Path childPath = create("child.vhd", "dynamic", "on", "2M");
+        Path childPath = VhdTestImages.create(dir, "child.vhd", "dynamic", "on", "2M");
         byte[] image = makeDifferencing(Files.readAllBytes(childPath), UUID.randomUUID(), "p\u00e4rent.vhd");
         // Locator data in two sectors appended before the end footer.
         int data = image.length - 512;
@@ -214,7 +210,7 @@ class VhdFileTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 100, 511})
     void refusesATruncatedEndFooter(int missing) throws Exception {
-        Path image = create("disk.vhd", "dynamic", "on", "2M");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M");
         byte[] bytes = Files.readAllBytes(image);
         Files.write(image, Arrays.copyOf(bytes, bytes.length - missing));
 
@@ -232,7 +228,7 @@ class VhdFileTest {
     @ParameterizedTest
     @CsvSource({"end footer, -412", "footer copy, 100", "dynamic header, 600"})
     void refusesWrongChecksums(String structure, int offset) throws Exception {
-        Path image = create("disk.vhd", "dynamic", "on", "2M");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M");
         byte[] bytes = Files.readAllBytes(image);
         bytes[offset < 0 ? bytes.length + offset : offset] ^= 1;
         Files.write(image, bytes);
@@ -242,7 +238,7 @@ class VhdFileTest {
 
     @Test
     void refusesAFixedFooterWithAWrongChecksum() throws Exception {
-        Path image = create("disk.vhd", "fixed", "on", "1M");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "fixed", "on", "1M");
         byte[] bytes = Files.readAllBytes(image);
         bytes[bytes.length - 400] ^= 1;
         Files.write(image, bytes);
@@ -252,7 +248,7 @@ class VhdFileTest {
 
     @Test
     void refusesFooterCopiesThatDescribeDifferentDisks() throws Exception {
-        Path image = create("disk.vhd", "dynamic", "on", "2M");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M");
         byte[] bytes = Files.readAllBytes(image);
         ByteBuffer.wrap(bytes).putLong(48, 4L * MIB);
         sealFooter(bytes, 0);
@@ -266,8 +262,8 @@ class VhdFileTest {
 
     @Test
     void refusesABlockBeyondTheEndOfTheFile() throws Exception {
-        Path image = create("disk.vhd", "dynamic", "on", "4M");
-        qemuIo(image, "write -P 1 0 512");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "4M");
+        VhdTestImages.qemuIo(image, "write -P 1 0 512");
         byte[] bytes = Files.readAllBytes(image);
         ByteBuffer.wrap(bytes).putInt(TABLE + 4, bytes.length / 512);
         Files.write(image, bytes);
@@ -281,8 +277,8 @@ class VhdFileTest {
     @ParameterizedTest
     @CsvSource({"1, dynamic disk header", "0, footer copy", "3, block allocation table"})
     void refusesABlockOverlappingTheMetadata(int sector, String structure) throws Exception {
-        Path image = create("disk.vhd", "dynamic", "on", "4M");
-        qemuIo(image, "write -P 1 0 512");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "4M");
+        VhdTestImages.qemuIo(image, "write -P 1 0 512");
         byte[] bytes = Files.readAllBytes(image);
         ByteBuffer.wrap(bytes).putInt(TABLE, sector);
         Files.write(image, bytes);
@@ -295,8 +291,8 @@ class VhdFileTest {
 
     @Test
     void refusesTwoBlocksThatOverlap() throws Exception {
-        Path image = create("disk.vhd", "dynamic", "on", "4M");
-        qemuIo(image, "write -P 1 0 512", "write -P 2 2097152 512");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "4M");
+        VhdTestImages.qemuIo(image, "write -P 1 0 512", "write -P 2 2097152 512");
         byte[] bytes = Files.readAllBytes(image);
         ByteBuffer table = ByteBuffer.wrap(bytes);
         table.putInt(TABLE + 4, table.getInt(TABLE) + 1);
@@ -308,7 +304,7 @@ class VhdFileTest {
 
     @Test
     void refusesATableBeyondTheEndOfTheFile() throws Exception {
-        Path image = create("disk.vhd", "dynamic", "on", "4M");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "4M");
         byte[] bytes = Files.readAllBytes(image);
         ByteBuffer.wrap(bytes).putLong(HEADER + 16, bytes.length - 8);
         sealHeader(bytes);
@@ -319,7 +315,7 @@ class VhdFileTest {
 
     @Test
     void refusesADynamicDiskWithoutItsEndFooter() throws Exception {
-        Path image = create("disk.vhd", "dynamic", "on", "4M");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "4M");
         byte[] bytes = Files.readAllBytes(image);
         Arrays.fill(bytes, bytes.length - 512, bytes.length, (byte) 0);
         Files.write(image, bytes);
@@ -329,7 +325,7 @@ class VhdFileTest {
 
     @Test
     void refusesAFixedDiskShorterThanItsSize() throws Exception {
-        Path image = create("disk.vhd", "fixed", "on", "1M");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "fixed", "on", "1M");
         byte[] bytes = Files.readAllBytes(image);
         Files.write(image, Arrays.copyOfRange(bytes, 4096, bytes.length));
 
@@ -338,7 +334,7 @@ class VhdFileTest {
 
     @Test
     void refusesALocatorOutsideItsDataArea() throws Exception {
-        Path childPath = create("child.vhd", "dynamic", "on", "2M");
+        Path childPath = VhdTestImages.create(dir, "child.vhd", "dynamic", "on", "2M");
         byte[] image = makeDifferencing(Files.readAllBytes(childPath), UUID.randomUUID(), "p.vhd");
         locator(ByteBuffer.wrap(image), 0, "W2ru", 1, 20, image.length - 512);
         seal(image);
@@ -419,37 +415,5 @@ class VhdFileTest {
         ByteBuffer header = ByteBuffer.wrap(image, HEADER, 1024).slice();
         header.putInt(VhdDynamicHeader.OFF_CHECKSUM,
                 (int) VhdChecksum.of(header, VhdDynamicHeader.SIZE, VhdDynamicHeader.OFF_CHECKSUM));
-    }
-
-    private Path create(String name, String subformat, String forceSize, String size) throws Exception {
-        Path image = dir.resolve(name);
-        run("qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=" + subformat + ",force_size=" + forceSize,
-                image.toString(), size);
-        return image;
-    }
-
-    private static void qemuIo(Path image, String... commands) throws Exception {
-        List<String> command = new ArrayList<>(List.of("qemu-io", "-f", "vpc"));
-        for (String c : commands) {
-            command.add("-c");
-            command.add(c);
-        }
-        command.add(image.toString());
-        run(command.toArray(String[]::new));
-    }
-
-    private Path raw(Path image) throws Exception {
-        Path raw = dir.resolve(image.getFileName() + ".raw");
-        Files.deleteIfExists(raw);
-        run("qemu-img", "convert", "-f", "vpc", "-O", "raw", image.toString(), raw.toString());
-        return raw;
-    }
-
-    private static void run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] output = process.getInputStream().readAllBytes();
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(String.join(" ", command) + ": "
-                + new String(output, StandardCharsets.UTF_8)).isZero();
     }
 }

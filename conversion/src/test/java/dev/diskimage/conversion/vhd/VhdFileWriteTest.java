@@ -10,16 +10,12 @@ import dev.diskimage.validation.ImagePolicy;
 import dev.diskimage.validation.ImageValidator;
 import dev.diskimage.validation.ValidationReport;
 import dev.diskimage.validation.Verdict;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,16 +36,16 @@ class VhdFileWriteTest {
 
     @Test
     void writesADynamicDiskThatQemuReadsBack() throws Exception {
-        Path image = create("disk.vhd", "6M");
-        qemuIo(image, "write -P 0x5a 1048576 4096");
-        byte[] expected = Files.readAllBytes(raw(image));
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "6M");
+        VhdTestImages.qemuIo(image, "write -P 0x5a 1048576 4096");
+        byte[] expected = Files.readAllBytes(VhdTestImages.raw(image));
 
         try (VhdFile vhd = VhdFile.openForWriting(image)) {
             applyWrites(vhd, expected, 1);
             assertThat(read(vhd)).isEqualTo(expected);
         }
 
-        assertThat(Files.readAllBytes(raw(image))).isEqualTo(expected);
+        assertThat(Files.readAllBytes(VhdTestImages.raw(image))).isEqualTo(expected);
         assertAcceptedByTheValidatorAndQemu(image, 6L * MIB, false);
         try (VhdFile reopened = VhdFile.open(image)) {
             assertThat(reopened.allocatedBlocks()).isEqualTo(3);
@@ -60,7 +56,8 @@ class VhdFileWriteTest {
     @Test
     void writesAFixedDiskInPlace() throws Exception {
         Path image = dir.resolve("fixed.vhd");
-        run("qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=fixed,force_size=on", image.toString(), "6M");
+        VhdTestImages.run("qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=fixed,force_size=on",
+                image.toString(), "6M");
         byte[] expected = new byte[6 * MIB];
         long size = Files.size(image);
 
@@ -69,15 +66,15 @@ class VhdFileWriteTest {
         }
 
         assertThat(Files.size(image)).isEqualTo(size);
-        assertThat(Files.readAllBytes(raw(image))).isEqualTo(expected);
+        assertThat(Files.readAllBytes(VhdTestImages.raw(image))).isEqualTo(expected);
     }
 
     @ParameterizedTest
     @ValueSource(longs = {512 << 10, 2 << 20})
     void createsADifferencingChildThatShowsItsParentAndTakesWrites(long blockSize) throws Exception {
-        Path parentPath = create("parent.vhd", "6M");
-        qemuIo(parentPath, "write -P 0xab 0 6291456");
-        byte[] expected = Files.readAllBytes(raw(parentPath));
+        Path parentPath = VhdTestImages.create(dir, "parent.vhd", "dynamic", "on", "6M");
+        VhdTestImages.qemuIo(parentPath, "write -P 0xab 0 6291456");
+        byte[] expected = Files.readAllBytes(VhdTestImages.raw(parentPath));
         Path childPath = dir.resolve("child.vhd");
 
         try (VhdFile parent = VhdFile.open(parentPath);
@@ -112,9 +109,9 @@ class VhdFileWriteTest {
 
     @Test
     void aChildOfAChildReadsThroughTheWholeChain() throws Exception {
-        Path basePath = create("base.vhd", "4M");
-        qemuIo(basePath, "write -P 0x01 0 4194304");
-        byte[] expected = Files.readAllBytes(raw(basePath));
+        Path basePath = VhdTestImages.create(dir, "base.vhd", "dynamic", "on", "4M");
+        VhdTestImages.qemuIo(basePath, "write -P 0x01 0 4194304");
+        byte[] expected = Files.readAllBytes(VhdTestImages.raw(basePath));
         Path nested = Files.createDirectories(dir.resolve("nested"));
 
         try (VhdFile base = VhdFile.open(basePath);
@@ -131,7 +128,7 @@ class VhdFileWriteTest {
 
     @Test
     void refusesToCreateOverAnExistingFileOrWithABadBlockSize() throws Exception {
-        Path parentPath = create("parent.vhd", "2M");
+        Path parentPath = VhdTestImages.create(dir, "parent.vhd", "dynamic", "on", "2M");
         Path existing = Files.writeString(dir.resolve("existing.vhd"), "keep");
 
         try (VhdFile parent = VhdFile.open(parentPath)) {
@@ -149,7 +146,7 @@ class VhdFileWriteTest {
 
     @Test
     void refusesWritesToAReadOnlyFileOrBeyondTheDisk() throws Exception {
-        Path image = create("disk.vhd", "2M");
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M");
 
         try (VhdFile vhd = VhdFile.open(image)) {
             assertThatThrownBy(() -> vhd.write(0, ByteBuffer.allocate(1))).isInstanceOf(IllegalStateException.class);
@@ -169,7 +166,7 @@ class VhdFileWriteTest {
         ValidationReport report = ImageValidator.of(ImagePolicy.defaults().withAllowBackingFiles(differencing))
                 .validate(image, DiskFormat.VPC);
         assertThat(report.verdict()).as(report.toString()).isEqualTo(Verdict.ACCEPT);
-        String info = run("qemu-img", "info", "-f", "vpc", "--output=json", image.toString());
+        String info = VhdTestImages.run("qemu-img", "info", "-f", "vpc", "--output=json", image.toString());
         assertThat(info).contains("\"virtual-size\": " + virtualSize);
     }
 
@@ -198,36 +195,5 @@ class VhdFileWriteTest {
         ByteBuffer all = ByteBuffer.allocate((int) vhd.virtualSize());
         assertThat(vhd.read(0, all)).isEqualTo(all.capacity());
         return all.array();
-    }
-
-    private Path create(String name, String size) throws Exception {
-        Path image = dir.resolve(name);
-        run("qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=dynamic,force_size=on", image.toString(), size);
-        return image;
-    }
-
-    private static void qemuIo(Path image, String... commands) throws Exception {
-        List<String> command = new ArrayList<>(List.of("qemu-io", "-f", "vpc"));
-        for (String c : commands) {
-            command.add("-c");
-            command.add(c);
-        }
-        command.add(image.toString());
-        run(command.toArray(String[]::new));
-    }
-
-    private Path raw(Path image) throws Exception {
-        Path raw = dir.resolve(image.getFileName() + ".raw");
-        Files.deleteIfExists(raw);
-        run("qemu-img", "convert", "-f", "vpc", "-O", "raw", image.toString(), raw.toString());
-        return raw;
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(String.join(" ", command) + ": " + output).isZero();
-        return output;
     }
 }
