@@ -225,22 +225,13 @@ class VhdFileTest {
         assertCorrupt(image, VhdFormatException.Kind.TRUNCATED);
     }
 
-    @ParameterizedTest
-    @CsvSource({"end footer, -412", "footer copy, 100", "dynamic header, 600"})
-    void refusesWrongChecksums(String structure, int offset) throws Exception {
-        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M");
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"dynamic end footer, dynamic, -412", "dynamic footer copy, dynamic, 100",
+        "dynamic header, dynamic, 600", "fixed footer, fixed, -400"})
+    void refusesWrongChecksums(String structure, String subformat, int offset) throws Exception {
+        Path image = VhdTestImages.create(dir, "disk.vhd", subformat, "on", "1M");
         byte[] bytes = Files.readAllBytes(image);
         bytes[offset < 0 ? bytes.length + offset : offset] ^= 1;
-        Files.write(image, bytes);
-
-        assertCorrupt(image, VhdFormatException.Kind.BAD_CHECKSUM);
-    }
-
-    @Test
-    void refusesAFixedFooterWithAWrongChecksum() throws Exception {
-        Path image = VhdTestImages.create(dir, "disk.vhd", "fixed", "on", "1M");
-        byte[] bytes = Files.readAllBytes(image);
-        bytes[bytes.length - 400] ^= 1;
         Files.write(image, bytes);
 
         assertCorrupt(image, VhdFormatException.Kind.BAD_CHECKSUM);
