@@ -103,7 +103,9 @@ class VhdFileTest {
     @Test
     void readsADifferencingDiskThroughItsParentSectorBySector() throws Exception {
         Path parentPath = VhdTestImages.create(dir, "parent.vhd", "dynamic", "on", "6M");
-        VhdTestImages.qemuIo(parentPath, "write -P 0xab 0 6291456");
+        // The parent's sector at 1 MiB + 32 KiB differs from its neighbours, so reading it from another
+        // offset would show.
+        VhdTestImages.qemuIo(parentPath, "write -P 0xab 0 6291456", "write -P 0x12 1081344 512");
         Path childPath = VhdTestImages.create(dir, "child.vhd", "dynamic", "on", "6M");
         VhdTestImages.qemuIo(childPath, "write -P 0xcd 1048576 65536", "write -P 0xef 4194816 512");
         // qemu allocates whole blocks and marks every sector of them present: blocks 0 and 2 are the
@@ -112,7 +114,7 @@ class VhdFileTest {
         Arrays.fill(expected, 2 * MIB, 4 * MIB, (byte) 0xab);
         // The child gives one sector of its first block back to the parent: the bitmap decides.
         int returned = MIB + 32768;
-        Arrays.fill(expected, returned, returned + 512, (byte) 0xab);
+        Arrays.fill(expected, returned, returned + 512, (byte) 0x12);
 
         UUID parentId;
         try (VhdFile parent = VhdFile.open(parentPath)) {
@@ -342,7 +344,148 @@ class VhdFileTest {
                 .hasMessageContaining(missing.toString());
     }
 
+    @Test
+    void readsZerosIntoADirtyBufferWhereNothingIsAllocated() throws Exception {
+        Path parentPath = VhdTestImages.create(dir, "parent.vhd", "dynamic", "on", "2M");
+        VhdTestImages.qemuIo(parentPath, "write -P 0xab 0 2097152");
+        Path childPath = VhdTestImages.create(dir, "child.vhd", "dynamic", "on", "4M");
+        UUID parentId;
+        try (VhdFile parent = VhdFile.open(parentPath)) {
+            parentId = parent.uniqueId();
+        }
+        Files.write(childPath, makeDifferencing(Files.readAllBytes(childPath), parentId, "parent.vhd"));
+        Path dynamic = VhdTestImages.create(dir, "dynamic.vhd", "dynamic", "on", "4M");
+
+        try (VhdFile parent = VhdFile.open(parentPath); VhdFile child = VhdFile.open(childPath);
+                VhdFile empty = VhdFile.open(dynamic)) {
+            child.attachParent(parent);
+            ByteBuffer dirty = ByteBuffer.wrap(filled(4096, (byte) 0xff));
+            assertThat(empty.read(MIB, dirty)).isEqualTo(4096);
+            assertThat(dirty.array()).containsOnly(0);
+            // The last 1 KiB of the parent, then 3 KiB beyond its end.
+            ByteBuffer across = ByteBuffer.wrap(filled(4096, (byte) 0xff));
+            child.read(2 * MIB - 1024, across);
+            assertThat(Arrays.copyOfRange(across.array(), 0, 1024)).containsOnly(0xab);
+            assertThat(Arrays.copyOfRange(across.array(), 1024, 4096)).containsOnly(0);
+        }
+    }
+
+    @Test
+    void opensAFixedDiskOfNoBytes() throws Exception {
+        byte[] fixed = Files.readAllBytes(VhdTestImages.create(dir, "disk.vhd", "fixed", "on", "1M"));
+        byte[] footer = Arrays.copyOfRange(fixed, fixed.length - 512, fixed.length);
+        ByteBuffer.wrap(footer).putLong(40, 0).putLong(48, 0);
+        sealFooter(footer, 0);
+        Path empty = Files.write(dir.resolve("empty.vhd"), footer);
+
+        try (VhdFile vhd = VhdFile.open(empty)) {
+            assertThat(vhd.virtualSize()).isZero();
+            assertThat(vhd.read(0, ByteBuffer.allocate(10))).isZero();
+        }
+    }
+
+    @Test
+    void reportsABadChecksumAtItsField() throws Exception {
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M");
+        byte[] bytes = Files.readAllBytes(image);
+        bytes[bytes.length - 412] ^= 1;
+        Files.write(image, bytes);
+
+        assertThatThrownBy(() -> VhdFile.open(image)).isInstanceOfSatisfying(VhdCorruptException.class,
+                e -> assertThat(e.offset()).isEqualTo(bytes.length - 512 + 64));
+    }
+
+    @Test
+    void refusesADynamicHeaderThatRunsIntoTheEndFooter() throws Exception {
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M");
+        byte[] bytes = Files.readAllBytes(image);
+        ByteBuffer.wrap(bytes).putLong(16, bytes.length - 1024);
+        sealFooter(bytes, 0);
+        System.arraycopy(bytes, 0, bytes, bytes.length - 512, 512);
+        Files.write(image, bytes);
+
+        assertCorrupt(image, VhdFormatException.Kind.TRUNCATED);
+    }
+
+    @Test
+    void refusesAHeaderAndTableThatOverlap() throws Exception {
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M");
+        byte[] bytes = Files.readAllBytes(image);
+        ByteBuffer.wrap(bytes).putLong(HEADER + 16, 1024);
+        sealHeader(bytes);
+        Files.write(image, bytes);
+
+        assertThatThrownBy(() -> VhdFile.open(image)).isInstanceOfSatisfying(VhdCorruptException.class,
+                e -> assertThat(e.getMessage()).contains("dynamic disk header").contains("block allocation table"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1536, block allocation table", "600, dynamic disk header"})
+    void refusesLocatorDataOverOtherMetadata(int offset, String structure) throws Exception {
+        Path childPath = VhdTestImages.create(dir, "child.vhd", "dynamic", "on", "2M");
+        byte[] image = makeDifferencing(Files.readAllBytes(childPath), UUID.randomUUID(), "p.vhd");
+        locator(ByteBuffer.wrap(image), 3, "W2ru", 1, 10, offset);
+        seal(image);
+        Files.write(childPath, image);
+
+        assertThatThrownBy(() -> VhdFile.open(childPath)).isInstanceOfSatisfying(VhdCorruptException.class, e -> {
+            assertThat(e.kind()).isEqualTo(VhdFormatException.Kind.OUT_OF_BOUNDS);
+            assertThat(e.getMessage()).contains("parent locator 3 data").contains(structure);
+        });
+    }
+
+    @Test
+    void refusesLocatorSpaceThatRunsIntoTheEndFooter() throws Exception {
+        Path childPath = VhdTestImages.create(dir, "child.vhd", "dynamic", "on", "2M");
+        byte[] image = makeDifferencing(Files.readAllBytes(childPath), UUID.randomUUID(), "p.vhd");
+        // 10 bytes of data fit before the footer, the 2 sectors reserved for them do not.
+        locator(ByteBuffer.wrap(image), 0, "W2ru", 2, 10, image.length - 1024);
+        seal(image);
+        Files.write(childPath, image);
+
+        assertThatThrownBy(() -> VhdFile.open(childPath)).isInstanceOfSatisfying(VhdCorruptException.class,
+                e -> assertThat(e.getMessage()).contains("reserved space"));
+    }
+
+    @Test
+    void refusesToBecomeItsOwnParent() throws Exception {
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M");
+        UUID own;
+        try (VhdFile vhd = VhdFile.open(image)) {
+            own = vhd.uniqueId();
+        }
+        Files.write(image, makeDifferencing(Files.readAllBytes(image), own, "disk.vhd"));
+
+        try (VhdFile vhd = VhdFile.open(image)) {
+            assertThatThrownBy(() -> vhd.attachParent(vhd)).isInstanceOf(VhdParentException.class)
+                    .hasMessageContaining("own ancestor");
+            assertThat(vhd.parent()).isEmpty();
+        }
+    }
+
+    @Test
+    void answersAllocationQuestionsPerBlock() throws Exception {
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "4M");
+        VhdTestImages.qemuIo(image, "write -P 1 2097152 512");
+
+        try (VhdFile vhd = VhdFile.open(image)) {
+            assertThat(vhd.isAllocated(0)).isFalse();
+            assertThat(vhd.isAllocated(1)).isTrue();
+            assertThatThrownBy(() -> vhd.isAllocated(2)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThat(vhd.dynamicHeader()).hasValueSatisfying(h -> assertThat(h.maxTableEntries()).isEqualTo(2));
+            assertThat(vhd.timestamp()).isBetween(java.time.Instant.now().minusSeconds(600),
+                    java.time.Instant.now().plusSeconds(5));
+            assertThat(vhd.parentTimestamp()).isEmpty();
+        }
+    }
+
     // ----------------------------------------------------------------------------------------
+
+    private static byte[] filled(int length, byte value) {
+        byte[] bytes = new byte[length];
+        Arrays.fill(bytes, value);
+        return bytes;
+    }
 
     private void assertCorrupt(Path image, VhdFormatException.Kind kind) {
         assertThatThrownBy(() -> VhdFile.open(image)).isInstanceOfSatisfying(VhdCorruptException.class, e -> {

@@ -87,7 +87,14 @@ class VhdFileWriteTest {
             assertThat(child.allocatedBlocks()).isZero();
             assertThat(read(child)).isEqualTo(expected);
 
+            assertThat(child.timestamp()).isBetween(java.time.Instant.now().minusSeconds(60),
+                    java.time.Instant.now().plusSeconds(5));
+            assertThat(child.parentTimestamp()).contains(Files.getLastModifiedTime(parentPath).toInstant()
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+
             applyWrites(child, expected, 3);
+
+            assertThat(child.allocatedBlocks()).isEqualTo(touchedBlocks(blockSize, 6L * MIB));
 
             assertThat(read(child)).isEqualTo(expected);
             // A sector written in part keeps the parent's bytes around the write.
@@ -156,6 +163,11 @@ class VhdFileWriteTest {
                     .isInstanceOf(IndexOutOfBoundsException.class);
             assertThatThrownBy(() -> vhd.write(-1, ByteBuffer.allocate(1)))
                     .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> vhd.write(2 * MIB + 1, ByteBuffer.allocate(0)))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            vhd.write(2 * MIB, ByteBuffer.allocate(0));
+            vhd.write(2 * MIB - 512, ByteBuffer.allocate(512));
+            assertThat(vhd.allocatedBlocks()).isEqualTo(1);
         }
     }
 
@@ -182,6 +194,18 @@ class VhdFileWriteTest {
             assertThat(src.hasRemaining()).isFalse();
             System.arraycopy(data, 0, expected, offset, length);
         }
+    }
+
+    /** The number of blocks {@link #WRITES} touch on a disk of {@code size} bytes. */
+    private static long touchedBlocks(long blockSize, long size) {
+        java.util.Set<Long> blocks = new java.util.HashSet<>();
+        for (long[] write : WRITES) {
+            long end = Math.min(write[0] + write[1], size);
+            for (long block = write[0] / blockSize; block <= (end - 1) / blockSize; block++) {
+                blocks.add(block);
+            }
+        }
+        return blocks.size();
     }
 
     private static void write(VhdFile vhd, int offset, int length, byte value, byte[] expected) {
