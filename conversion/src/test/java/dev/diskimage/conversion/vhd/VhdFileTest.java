@@ -9,12 +9,14 @@ import dev.diskimage.core.vhd.VhdDiskType;
 import dev.diskimage.core.vhd.VhdDynamicHeader;
 import dev.diskimage.core.vhd.VhdFooter;
 import dev.diskimage.core.vhd.VhdFormatException;
+import dev.diskimage.core.vhd.VhdParentLocator;
 import dev.diskimage.core.vhd.VhdSectorBitmap;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -476,6 +478,45 @@ class VhdFileTest {
             assertThat(vhd.timestamp()).isBetween(java.time.Instant.now().minusSeconds(600),
                     java.time.Instant.now().plusSeconds(5));
             assertThat(vhd.parentTimestamp()).isEmpty();
+        }
+    }
+
+    @Test
+    void acceptsBlocksThatTheTableListsOutOfFileOrder() throws Exception {
+        Path image = VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "6M");
+        // qemu allocates in the order of the writes: block 2 lies first in the file, block 0 last.
+        VhdTestImages.qemuIo(image, "write -P 3 4194304 512", "write -P 2 2097152 512", "write -P 1 0 512");
+
+        try (VhdFile vhd = VhdFile.open(image)) {
+            assertThat(vhd.allocatedBlocks()).isEqualTo(3);
+            assertThat(readAll(vhd)).isEqualTo(Files.readAllBytes(VhdTestImages.raw(image)));
+        }
+    }
+
+    @Test
+    void acceptsMetadataInAnyOrderThatTouchesButDoesNotOverlap() throws Exception {
+        // Footer copy, table, locator data, header, end footer: each region ends where the next begins,
+        // and the header ends exactly where the end footer starts.
+        byte[] qemu = Files.readAllBytes(VhdTestImages.create(dir, "disk.vhd", "dynamic", "on", "2M"));
+        VhdFooter qemuFooter = VhdFooter.read(ByteBuffer.wrap(qemu), 0);
+        VhdDynamicHeader qemuHeader = VhdDynamicHeader.read(ByteBuffer.wrap(qemu, HEADER, 1024).slice(), HEADER);
+        VhdFooter footer = new VhdFooter(qemuFooter.features(), qemuFooter.formatVersion(), 1536,
+                qemuFooter.timestamp(), qemuFooter.creatorApp(), qemuFooter.creatorVersion(),
+                qemuFooter.creatorHostOs(), qemuFooter.originalSize(), qemuFooter.currentSize(),
+                qemuFooter.geometry(), VhdDiskType.DIFFERENCING.code(), 0, qemuFooter.uniqueId(), 0);
+        byte[] path = ".\\p.vhd".getBytes(StandardCharsets.UTF_16LE);
+        List<VhdParentLocator> locators = new java.util.ArrayList<>(qemuHeader.parentLocators());
+        locators.set(0, new VhdParentLocator(VhdParentLocator.W2RU, 1, path.length, 1024));
+        VhdDynamicHeader header = new VhdDynamicHeader(qemuHeader.dataOffset(), 512, qemuHeader.headerVersion(),
+                qemuHeader.maxTableEntries(), qemuHeader.blockSize(), 0, UUID.randomUUID(), 0, "p.vhd", locators);
+        ByteBuffer image = ByteBuffer.allocate(3072);
+        image.put(0, footer.write(), 0, 512).put(2560, footer.write(), 0, 512);
+        image.put(512, qemu, 1536, 512).put(1024, path).put(1536, header.write(), 0, 1024);
+        Path file = Files.write(dir.resolve("reordered.vhd"), image.array());
+
+        try (VhdFile vhd = VhdFile.open(file)) {
+            assertThat(vhd.parentLocators()).containsExactly(new VhdFile.ParentLocator(0, "W2ru", ".\\p.vhd"));
+            assertThat(vhd.allocatedBlocks()).isZero();
         }
     }
 
