@@ -10,27 +10,14 @@ import java.util.zip.CRC32C;
 /**
  * The checksums image formats protect their headers with, computed the way the formats define
  * them: most over a structure whose own checksum field counts as zero. All read from absolute
- * indexes of a buffer and leave its position alone.
+ * indexes of a buffer and leave its position alone. VHD's byte sum lives with the VHD structures
+ * in {@code dev.diskimage.core.vhd.VhdChecksum}.
  */
 final class Checksums {
-    /** Width of the 32-bit checksum fields (VHD, VHDX, GPT). */
+    /** Width of the 32-bit checksum fields (VHDX, GPT). */
     static final int FIELD_32 = 4;
 
     private Checksums() {
-    }
-
-    /**
-     * VHD spec ("Hard Disk Footer Format", checksum): one's complement of the sum of the first
-     * {@code length} bytes, the 4-byte checksum field at {@code fieldOffset} counted as zero.
-     */
-    static long onesComplementByteSum(ByteBuffer structure, int length, int fieldOffset) {
-        long sum = 0;
-        for (int i = 0; i < length; i++) {
-            if (i < fieldOffset || i >= fieldOffset + FIELD_32) {
-                sum += Byte.toUnsignedInt(structure.get(i));
-            }
-        }
-        return ~sum & 0xFFFFFFFFL;
     }
 
     /** CRC-32 (ISO-HDLC, as in zlib and UEFI) of the first {@code length} bytes. */

@@ -7,8 +7,8 @@ import java.util.UUID;
 /**
  * Reads the 16-byte identifiers image formats store. Microsoft and VirtualBox write GUIDs
  * mixed-endian (the first three fields little-endian, the last eight bytes as they are: VHDX,
- * VDI, GPT); VHD's unique id is stored in RFC 4122 byte order. Reads use absolute indexes and
- * ignore the buffer's byte order.
+ * VDI, GPT). (VHD's unique id, stored in RFC 4122 byte order, is read by
+ * {@code dev.diskimage.core.vhd}.) Reads use absolute indexes and ignore the buffer's byte order.
  */
 final class Guids {
     /** Bytes in a GUID. */
@@ -24,11 +24,6 @@ final class Guids {
                 | ((long) Short.toUnsignedInt(le.getShort(offset + 4)) << 16)
                 | Short.toUnsignedInt(le.getShort(offset + 6));
         return new UUID(high, bigEndianLong(buffer, offset + 8));
-    }
-
-    /** The UUID at {@code offset} stored in RFC 4122 (big-endian) byte order (VHD unique id). */
-    static UUID bigEndian(ByteBuffer buffer, int offset) {
-        return new UUID(bigEndianLong(buffer, offset), bigEndianLong(buffer, offset + 8));
     }
 
     /** Whether the 16 bytes at {@code offset} are all zero: the nil GUID, which formats use for "none". */

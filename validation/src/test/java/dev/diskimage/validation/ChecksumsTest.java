@@ -46,19 +46,7 @@ class ChecksumsTest {
         assertThat(Checksums.crc32(buffer(structure), 64, 16)).isEqualTo(Checksums.crc32(buffer(zeroedField), 64));
         assertThat(Checksums.crc32c(buffer(structure), 64, 16))
                 .isEqualTo(Checksums.crc32c(buffer(zeroedField), 64, 16));
-        assertThat(Checksums.onesComplementByteSum(buffer(structure), 64, 16))
-                .isEqualTo(Checksums.onesComplementByteSum(buffer(zeroedField), 64, 16));
         assertThat(Checksums.crc32(buffer(structure), 64, 16)).isNotEqualTo(Checksums.crc32(buffer(structure), 64));
-    }
-
-    @Test
-    void theVhdSumIsTheOnesComplementOfTheByteSumWithoutTheField() {
-        byte[] structure = {1, 2, (byte) 0xff, 9, 9, 9, 9, 3};
-
-        // 1 + 2 + 255 + 3 = 261; the field at 3..6 is skipped.
-        assertThat(Checksums.onesComplementByteSum(buffer(structure), 8, 3)).isEqualTo(~261L & 0xFFFFFFFFL);
-        assertThat(Checksums.onesComplementByteSum(buffer(structure), 2, 3)).isEqualTo(~3L & 0xFFFFFFFFL);
-        assertThat(Checksums.onesComplementByteSum(buffer(new byte[4]), 4, 0)).isEqualTo(0xFFFFFFFFL);
     }
 
     @Test

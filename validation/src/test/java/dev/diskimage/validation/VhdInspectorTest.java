@@ -3,6 +3,9 @@ package dev.diskimage.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diskimage.core.vhd.VhdChecksum;
+import dev.diskimage.core.vhd.VhdDiskType;
+import dev.diskimage.core.vhd.VhdFooter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +21,7 @@ class VhdInspectorTest {
 
     /** A read budget that holds the block allocation table of a 2040 GiB dynamic VHD (4 MB). */
     private static final long LARGE_BUDGET = 8L << 20;
+    private static final byte[] COOKIE = VhdFooter.COOKIE.getBytes(StandardCharsets.US_ASCII);
 
     private final VhdInspector inspector = new VhdInspector();
 
@@ -243,7 +247,7 @@ class VhdInspectorTest {
         // qemu reads the dynamic copy at offset 0; Hyper-V and the specification the end footer,
         // which makes the same file a differencing disk with a parent.
         byte[] image = differencing(Files.readAllBytes(createDynamic("10M")), "parent.vhd", "parent.vhd");
-        ByteBuffer.wrap(image).putInt(60, VhdInspector.TYPE_DYNAMIC);
+        ByteBuffer.wrap(image).putInt(60, VhdDiskType.DYNAMIC.code());
         sealFooter(image, 0);
 
         Inspection inspection = InspectorHarness.inspect(inspector, image);
@@ -259,7 +263,7 @@ class VhdInspectorTest {
     @Test
     void rejectsDynamicEndFooterBehindADifferencingCopyAtOffsetZero() throws Exception {
         byte[] image = differencing(Files.readAllBytes(createDynamic("10M")), "parent.vhd", "parent.vhd");
-        ByteBuffer.wrap(image).putInt(image.length - 512 + 60, VhdInspector.TYPE_DYNAMIC);
+        ByteBuffer.wrap(image).putInt(image.length - 512 + 60, VhdDiskType.DYNAMIC.code());
         sealFooter(image, image.length - 512);
 
         Inspection inspection = InspectorHarness.inspect(inspector, image);
@@ -342,7 +346,7 @@ class VhdInspectorTest {
     @CsvSource({"8", "9", "100", "511"})
     void rejectsFileShorterThanAFooterThatStartsWithTheCookie(int length) {
         byte[] image = new byte[length];
-        System.arraycopy(VhdFooter.COOKIE, 0, image, 0, 8);
+        System.arraycopy(COOKIE, 0, image, 0, 8);
 
         Inspection inspection = InspectorHarness.inspect(inspector, image);
 
@@ -374,7 +378,7 @@ class VhdInspectorTest {
     @Test
     void rejectsCookieInTheLastSectorOfASmallFile() {
         byte[] image = new byte[300];
-        System.arraycopy(VhdFooter.COOKIE, 0, image, 200, 8);
+        System.arraycopy(COOKIE, 0, image, 200, 8);
 
         assertRejected(InspectorHarness.inspect(inspector, image), FindingCode.TRUNCATED);
     }
@@ -540,7 +544,7 @@ class VhdInspectorTest {
         System.arraycopy(locator, 0, image, oldFooter, locator.length);
 
         ByteBuffer all = ByteBuffer.wrap(image);
-        all.putInt(60, VhdInspector.TYPE_DIFFERENCING);
+        all.putInt(60, VhdDiskType.DIFFERENCING.code());
         sealFooter(image, 0);
         System.arraycopy(image, 0, image, image.length - 512, 512);
 
@@ -558,13 +562,13 @@ class VhdInspectorTest {
     static void sealFooter(byte[] image, int offset) {
         ByteBuffer footer = ByteBuffer.wrap(image, offset, 512).slice();
         footer.putInt(64, 0);
-        footer.putInt(64, (int) Checksums.onesComplementByteSum(footer, footer.limit(), 64));
+        footer.putInt(64, (int) VhdChecksum.of(footer, footer.limit(), 64));
     }
 
     static void sealDynamicHeader(byte[] image) {
         ByteBuffer header = ByteBuffer.wrap(image, 512, 1024).slice();
         header.putInt(36, 0);
-        header.putInt(36, (int) Checksums.onesComplementByteSum(header, header.limit(), 36));
+        header.putInt(36, (int) VhdChecksum.of(header, header.limit(), 36));
     }
 
     private static void assertRejected(Inspection inspection, FindingCode code) {

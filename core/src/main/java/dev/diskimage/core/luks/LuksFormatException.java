@@ -1,6 +1,6 @@
 package dev.diskimage.core.luks;
 
-import dev.diskimage.core.ImageException;
+import dev.diskimage.core.ImageFormatException;
 
 /**
  * A LUKS structure breaks a rule of its specification, or lies (partly) outside the file.
@@ -8,7 +8,7 @@ import dev.diskimage.core.ImageException;
  * turn it into a finding and a reader can name the file; the message is the reason alone, and
  * never contains key material (this package sees none).
  */
-public final class LuksFormatException extends ImageException {
+public final class LuksFormatException extends ImageFormatException {
     private static final long serialVersionUID = 1L;
 
     /** What kind of rule the structure broke. */
@@ -21,8 +21,6 @@ public final class LuksFormatException extends ImageException {
 
     /** What kind of rule the structure broke. */
     private final Kind kind;
-    /** Where the offending field sits in the file. */
-    private final long offset;
 
     /**
      * Creates the error.
@@ -32,9 +30,8 @@ public final class LuksFormatException extends ImageException {
      * @param reason what is wrong, naming the field and its value
      */
     public LuksFormatException(Kind kind, long offset, String reason) {
-        super(reason);
+        super(offset, reason);
         this.kind = java.util.Objects.requireNonNull(kind, "kind");
-        this.offset = offset;
     }
 
     static LuksFormatException malformed(long offset, String reason) {
@@ -48,23 +45,5 @@ public final class LuksFormatException extends ImageException {
      */
     public Kind kind() {
         return kind;
-    }
-
-    /**
-     * Where the offending field sits in the file.
-     *
-     * @return a byte offset, 0 or more
-     */
-    public long offset() {
-        return offset;
-    }
-
-    /**
-     * What is wrong (the same text as {@link #getMessage()}).
-     *
-     * @return the reason, naming the field and its value
-     */
-    public String reason() {
-        return getMessage();
     }
 }
