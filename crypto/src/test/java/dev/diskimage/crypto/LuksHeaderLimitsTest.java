@@ -1,0 +1,162 @@
+package dev.diskimage.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every cap and rule of a LUKS2 key slot at its exact edge: the largest accepted value is read,
+ * one more is refused, and each required part missing is a typed error naming it. The header is
+ * cryptsetup's (PBKDF2, 1,000 iterations, 16 KiB metadata), its JSON edited and re-checksummed.
+ */
+class LuksHeaderLimitsTest {
+    @TempDir
+    static Path dir;
+    private static byte[] luks2;
+    private static String json;
+
+    @BeforeAll
+    static void createVolume() throws Exception {
+        luks2 = Files.readAllBytes(LuksVolumes.cryptsetupLuks(dir, "limits.luks", 2, "--type", "luks2", "--pbkdf",
+                "pbkdf2", "--pbkdf-force-iterations", "1000", "--luks2-metadata-size", "16k",
+                "--luks2-keyslots-size", "512k"));
+        json = LuksImages.json(luks2);
+        assertThat(json).contains("\"offset\":\"32768\",\"size\":\"258048\"", "\"iterations\":1000",
+                "\"segments\":{\"0\":{\"type\":\"crypt\",\"offset\":\"1048576\"");
+    }
+
+    private static LuksHeader read(String edited) throws Exception {
+        return LuksImages.readBytes(LuksImages.withJson(luks2, edited));
+    }
+
+    private static LuksHeader readFile(String name, String edited) throws Exception {
+        return LuksHeader.read(LuksImages.write(dir, name, LuksImages.withJson(luks2, edited)));
+    }
+
+    private static String refusal(String edited) throws Exception {
+        LuksHeaderException error = catchThrowableOfType(LuksHeaderException.class, () -> read(edited));
+        assertThat(error).as(edited).isNotNull();
+        return error.reason();
+    }
+
+    private static String argon2(long time, long memory, long cpus) {
+        return json.replaceFirst("\"kdf\":\\{[^}]*\\}", "\"kdf\":{\"type\":\"argon2id\",\"time\":" + time
+                + ",\"memory\":" + memory + ",\"cpus\":" + cpus + ",\"salt\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"}");
+    }
+
+    private static String kdfSalt(int bytes) {
+        return json.replaceFirst("(\"kdf\":\\{[^}]*\"salt\":\")[^\"]*\"",
+                "$1" + Base64.getEncoder().encodeToString(new byte[bytes]) + "\"");
+    }
+
+    private static String slotIterations(long iterations) {
+        return json.replaceFirst("\"iterations\":1000", "\"iterations\":" + iterations);
+    }
+
+    @Test
+    void argon2TimeCostFromOneToTheCap() throws Exception {
+        assertThat(read(argon2(1, 1024, 1)).activeKeySlots().get(0).kdf().time()).isEqualTo(1);
+        assertThat(read(argon2(LuksHeader.MAX_ARGON2_TIME, 1024, 1)).activeKeySlots().get(0).kdf().time())
+                .isEqualTo(LuksHeader.MAX_ARGON2_TIME);
+        assertThat(refusal(argon2(LuksHeader.MAX_ARGON2_TIME + 1, 1024, 1))).contains("time cost");
+    }
+
+    @Test
+    void argon2MemoryFromEightKibPerLane() throws Exception {
+        assertThat(read(argon2(1, 8, 1)).activeKeySlots().get(0).kdf().memoryKiB()).isEqualTo(8);
+        assertThat(refusal(argon2(1, 7, 1))).contains("Argon2 memory 7 KiB");
+        assertThat(read(argon2(1, 16, 2)).activeKeySlots().get(0).kdf().parallelism()).isEqualTo(2);
+        assertThat(refusal(argon2(1, 15, 2))).contains("parallelism 2");
+    }
+
+    @Test
+    void argon2ParallelismFromOneToTheCap() throws Exception {
+        long lanes = LuksHeader.MAX_ARGON2_PARALLELISM;
+        assertThat(read(argon2(1, 8 * lanes, lanes)).activeKeySlots().get(0).kdf().parallelism()).isEqualTo(lanes);
+        assertThat(refusal(argon2(1, 8 * (lanes + 1), lanes + 1))).contains("parallelism " + (lanes + 1));
+        assertThat(read(argon2(1, 8, 1)).activeKeySlots().get(0).kdf().parallelism()).isEqualTo(1);
+    }
+
+    @Test
+    void pbkdf2IterationsFromOneToTheCap() throws Exception {
+        assertThat(read(slotIterations(1)).activeKeySlots().get(0).kdf().iterations()).isEqualTo(1);
+        assertThat(read(slotIterations(LuksHeader.MAX_PBKDF2_ITERATIONS)).activeKeySlots().get(0).kdf().iterations())
+                .isEqualTo(LuksHeader.MAX_PBKDF2_ITERATIONS);
+        assertThat(refusal(slotIterations(LuksHeader.MAX_PBKDF2_ITERATIONS + 1)))
+                .contains((LuksHeader.MAX_PBKDF2_ITERATIONS + 1) + " PBKDF2 iterations");
+    }
+
+    @Test
+    void saltsUpTo256Bytes() throws Exception {
+        assertThat(read(kdfSalt(256)).activeKeySlots()).hasSize(1);
+        assertThat(refusal(kdfSalt(257))).contains("salt is 257 bytes");
+        assertThat(read(kdfSalt(1)).activeKeySlots()).hasSize(1);
+    }
+
+    @Test
+    void keyMaterialAreaMayFillExactlyTheSpaceBetweenHeadersAndData() throws Exception {
+        // 64-byte key x 4000 stripes = 256,000 bytes = 500 sectors exactly.
+        assertThat(read(json.replace("\"size\":\"258048\"", "\"size\":\"256000\"")).activeKeySlots().get(0)
+                .areaLength()).isEqualTo(256_000);
+        assertThat(refusal(json.replace("\"size\":\"258048\"", "\"size\":\"255999\""))).contains("does not hold");
+        long lastFit = 1_048_576 - 258_048;
+        assertThat(read(json.replace("\"offset\":\"32768\"", "\"offset\":\"" + lastFit + "\"")).activeKeySlots()
+                .get(0).areaOffset()).isEqualTo(lastFit);
+        assertThat(refusal(json.replace("\"offset\":\"32768\"", "\"offset\":\"" + (lastFit + 1) + "\"")))
+                .contains("area at " + (lastFit + 1));
+        assertThat(refusal(json.replace("\"offset\":\"32768\"", "\"offset\":\"32767\""))).contains("area at 32767");
+    }
+
+    @Test
+    void eachRequiredPartOfAKeySlotMissingIsNamed() throws Exception {
+        assertThat(refusal(json.replaceFirst("\"area\":\\{[^}]*\\},", ""))).contains("has no area");
+        assertThat(refusal(json.replaceFirst("\"af\":\\{[^}]*\\},", ""))).contains("has no af");
+        assertThat(refusal(json.replaceFirst(",\"kdf\":\\{[^}]*\\}", ""))).contains("has no kdf");
+        assertThat(refusal(json.replace("\"offset\":\"32768\",", ""))).contains("area offset is missing");
+        assertThat(refusal(json.replace("\"size\":\"258048\",", ""))).contains("area size is missing");
+        assertThat(refusal(json.replace("\"keyslots\":[\"0\"]", "\"keyslots\":[\"7\"]"))).contains("has no digest");
+        assertThat(refusal(json.replaceFirst("\"hash\":\"sha256\",\"iterations\":1000,(\"salt\":\"[^\"]*\",\"digest\")",
+                "\"hash\":\"sha256\",$1"))).contains("has no iteration count");
+        assertThat(refusal(json.replace("\"type\":\"pbkdf2\",\"keyslots\"", "\"type\":\"argon2i\",\"keyslots\"")))
+                .contains("is not pbkdf2");
+        assertThat(refusal(json.replace("\"type\":\"raw\"", "\"type\":\"datashift\""))).contains("is not raw");
+    }
+
+    @Test
+    void keySlotsOfOtherTypesAreSkippedNotTried() throws Exception {
+        LuksHeader header = readFile("other-type.luks", json.replace("{\"0\":{\"type\":\"luks2\"",
+                "{\"0\":{\"type\":\"reencrypt\""));
+
+        assertThat(header.activeKeySlots()).isEmpty();
+        assertThat(header.unlocks(LuksVolumes.PASSPHRASE.getBytes(StandardCharsets.UTF_8))).isFalse();
+    }
+
+    @Test
+    void keySlotsAreListedInIndexOrderWhateverTheJsonOrder() throws Exception {
+        String slot = json.substring(json.indexOf("\"0\":{\"type\":\"luks2\""), json.indexOf(",\"tokens\"") - 1);
+        String twoSlots = json.replace("{\"keyslots\":{" + slot, "{\"keyslots\":{" + slot.replaceFirst("\"0\"", "\"5\"")
+                + "," + slot).replace("\"keyslots\":[\"0\"]", "\"keyslots\":[\"0\",\"5\"]");
+
+        assertThat(read(twoSlots).activeKeySlots()).extracting(LuksHeader.KeySlot::index).containsExactly(0, 5);
+    }
+
+    @Test
+    void eachKeySlotIsCheckedAgainstTheDigestThatNamesIt() throws Exception {
+        String digest = json.substring(json.indexOf("\"digests\":{") + "\"digests\":{".length(),
+                json.indexOf(",\"config\"") - 1);
+        String decoy = digest.replaceFirst("^\"0\"", "\"1\"").replace("\"keyslots\":[\"0\"]", "\"keyslots\":[\"9\"]")
+                .replaceFirst("\"digest\":\"[^\"]*\"", "\"digest\":\"" + Base64.getEncoder().encodeToString(new byte[32])
+                        + "\"");
+        String decoyFirst = json.replace("\"digests\":{" + digest, "\"digests\":{" + decoy + "," + digest);
+        assertThat(decoyFirst).contains("\"digests\":{\"1\":{\"type\":\"pbkdf2\",\"keyslots\":[\"9\"]");
+
+        assertThat(readFile("decoy.luks", decoyFirst).unlocks(LuksVolumes.PASSPHRASE.getBytes(StandardCharsets.UTF_8))).isTrue();
+    }
+}
