@@ -771,6 +771,26 @@ public final class VhdFile implements Closeable {
     }
 
     /**
+     * Where block {@code block}'s sector bitmap starts in the file (its data follows the bitmap).
+     *
+     * @param block an allocated block
+     * @return the byte offset its table entry names
+     */
+    long blockOffset(int block) {
+        Objects.checkIndex(block, blockCount());
+        return Integer.toUnsignedLong(table[block]) * SECTOR;
+    }
+
+    /**
+     * Where the end footer sits: the end of the data area.
+     *
+     * @return the footer's offset, file size minus 512 when opened
+     */
+    long dataEnd() {
+        return dataEnd;
+    }
+
+    /**
      * Closes the file (not an attached parent).
      *
      * @throws ImageIoException when closing fails
