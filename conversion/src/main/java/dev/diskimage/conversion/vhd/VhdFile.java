@@ -344,7 +344,8 @@ public final class VhdFile implements Closeable {
         }
     }
 
-    private static void writeAll(FileChannel out, long offset, ByteBuffer in) throws IOException {
+    /** Writes all of {@code in} at {@code offset}: a file channel may write less than asked. */
+    static void writeAll(FileChannel out, long offset, ByteBuffer in) throws IOException {
         long at = offset;
         while (in.hasRemaining()) {
             at += out.write(in, at);

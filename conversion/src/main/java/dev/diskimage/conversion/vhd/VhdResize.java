@@ -558,9 +558,6 @@ public final class VhdResize {
     }
 
     private static void writeFully(FileChannel channel, long offset, ByteBuffer in) throws IOException {
-        long at = offset;
-        while (in.hasRemaining()) {
-            at += channel.write(in, at);
-        }
+        VhdFile.writeAll(channel, offset, in);
     }
 }

@@ -64,7 +64,7 @@ class VhdResizeTest {
         assertThat(journal()).doesNotExist();
         assertThat(VhdResize.size(image)).isEqualTo(newSize);
         assertSameContentZerosBeyond(before, image);
-        assertAcceptedByTheValidatorAndQemu(image, newSize, false);
+        VhdTestImages.assertAcceptedByTheValidatorAndQemu(image, newSize, false);
 
         // The grown table takes new blocks: qemu writes past the old end and reads it back.
         VhdTestImages.qemuIo(image, "write -P 0x44 " + (newSize - 8192) + " 8192");
@@ -89,7 +89,7 @@ class VhdResizeTest {
 
         assertThat(result.virtualSize()).isGreaterThanOrEqualTo(10 * MIB + 1).isLessThan(11 * MIB);
         assertSameContentZerosBeyond(before, image);
-        assertAcceptedByTheValidatorAndQemu(image, result.virtualSize(), false);
+        VhdTestImages.assertAcceptedByTheValidatorAndQemu(image, result.virtualSize(), false);
     }
 
     @Test
@@ -103,7 +103,7 @@ class VhdResizeTest {
         assertThat(result.virtualSize()).isEqualTo(6 * MIB);
         assertThat(Files.size(image)).isEqualTo(6 * MIB + VhdFooter.SIZE);
         assertSameContentZerosBeyond(before, image);
-        assertAcceptedByTheValidatorAndQemu(image, 6 * MIB, false);
+        VhdTestImages.assertAcceptedByTheValidatorAndQemu(image, 6 * MIB, false);
     }
 
     @Test
@@ -134,7 +134,7 @@ class VhdResizeTest {
             child.read(0, all);
             assertThat(Arrays.equals(all.array(), expected)).isTrue();
         }
-        assertAcceptedByTheValidatorAndQemu(childPath, result.virtualSize(), true);
+        VhdTestImages.assertAcceptedByTheValidatorAndQemu(childPath, result.virtualSize(), true);
     }
 
     @Test
@@ -156,7 +156,7 @@ class VhdResizeTest {
         VhdResize.Result result = VhdResize.resize(image, 3 * MIB, journal(), true);
 
         assertThat(result.virtualSize()).isEqualTo(3 * MIB);
-        assertAcceptedByTheValidatorAndQemu(image, 3 * MIB, false);
+        VhdTestImages.assertAcceptedByTheValidatorAndQemu(image, 3 * MIB, false);
         byte[] kept = Arrays.copyOf(Files.readAllBytes(before), (int) (3 * MIB));
         assertThat(Files.readAllBytes(VhdTestImages.raw(image))).isEqualTo(kept);
     }
@@ -318,12 +318,4 @@ class VhdResizeTest {
         Files.delete(raw);
     }
 
-    private static void assertAcceptedByTheValidatorAndQemu(Path image, long virtualSize, boolean differencing)
-            throws Exception {
-        ValidationReport report = ImageValidator.of(ImagePolicy.defaults().withAllowBackingFiles(differencing))
-                .validate(image, DiskFormat.VPC);
-        assertThat(report.verdict()).as(report.toString()).isEqualTo(Verdict.ACCEPT);
-        String info = VhdTestImages.run("qemu-img", "info", "-f", "vpc", "--output=json", image.toString());
-        assertThat(info).contains("\"virtual-size\": " + virtualSize);
-    }
 }

@@ -72,6 +72,17 @@ final class VhdTestImages {
         return raw;
     }
 
+    /** The project's validator accepts {@code image} (backing files allowed for a child) and qemu-img reports its size. */
+    static void assertAcceptedByTheValidatorAndQemu(Path image, long virtualSize, boolean differencing)
+            throws Exception {
+        dev.diskimage.validation.ValidationReport report = dev.diskimage.validation.ImageValidator.of(
+                dev.diskimage.validation.ImagePolicy.defaults().withAllowBackingFiles(differencing))
+                .validate(image, dev.diskimage.core.DiskFormat.VPC);
+        assertThat(report.verdict()).as(report.toString()).isEqualTo(dev.diskimage.validation.Verdict.ACCEPT);
+        String info = run("qemu-img", "info", "-f", "vpc", "--output=json", image.toString());
+        assertThat(info).contains("\"virtual-size\": " + virtualSize);
+    }
+
     /** Runs a program, requires exit 0, returns its output. */
     static String run(String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
