@@ -222,10 +222,20 @@ class VhdResizeTest {
     @ParameterizedTest
     @EnumSource(VhdResize.Step.class)
     void recoverAfterACrashAtEachStepLeavesTheOldOrTheNewDisk(VhdResize.Step crashAfter) throws Exception {
-        for (String kind : List.of("moving", "fixed", "shrink")) {
+        for (String kind : List.of("moving", "fixed", "shrink", "locators")) {
             Path image;
             long newSize;
-            if (kind.equals("fixed")) {
+            if (kind.equals("locators")) {
+                // A differencing child: its locator data sits right after the table and moves.
+                Path parentPath = VhdTestImages.create(dir, "parent.vhd", "dynamic", "on", "4M");
+                image = dir.resolve(kind + ".vhd");
+                Files.deleteIfExists(image);
+                try (VhdFile parent = VhdFile.open(parentPath);
+                        VhdFile child = VhdFile.createDifferencing(image, parent, 512 * KIB)) {
+                    child.write(MIB, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                }
+                newSize = 80 * MIB;
+            } else if (kind.equals("fixed")) {
                 image = VhdTestImages.create(dir, kind + ".vhd", "fixed", "on", "4M");
                 VhdTestImages.qemuIo(image, "write -P 0x66 0 4194304");
                 newSize = 6 * MIB;
