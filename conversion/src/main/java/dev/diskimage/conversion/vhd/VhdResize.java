@@ -66,6 +66,8 @@ public final class VhdResize {
     /** blktap's batmap (tapdisk's extension, not in the VHD spec) sits right after the table with this cookie. */
     private static final byte[] BLKTAP_BATMAP_COOKIE = "tdbatmap".getBytes(StandardCharsets.US_ASCII);
     private static final int COPY_CHUNK = 1 << 20;
+    /** VHD spec: the footer's unique id is 16 bytes. */
+    private static final int UNIQUE_ID_BYTES = 16;
     /** Sane limit: a fixed disk's slack between its data and footer, kept in the journal. */
     private static final long MAX_FIXED_SLACK = 1L << 20;
 
@@ -224,8 +226,8 @@ public final class VhdResize {
      * @param path the VHD the resize was changing
      * @param journal the journal the resize was given
      * @return what was found
-     * @throws VhdResizeException when the journal is damaged or not a resize journal (the VHD is
-     *         not touched)
+     * @throws VhdResizeException when the journal is damaged, not a resize journal, or was written
+     *         for another dynamic or differencing disk (the VHD is not touched, the journal kept)
      * @throws ImageIoException when the files cannot be read or written
      */
     public static Recovery recover(Path path, Path journal) {
@@ -243,6 +245,7 @@ public final class VhdResize {
         }
         Recovery outcome;
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            requireSameDisk(path, journal, channel, undo);
             if (isFinished(channel, undo)) {
                 outcome = Recovery.COMPLETED;
             } else {
@@ -267,6 +270,36 @@ public final class VhdResize {
         }
         LOG.debug("recovered VHD {} from journal {}: {}", path, journal, outcome);
         return outcome;
+    }
+
+    /**
+     * A dynamic or differencing disk's footer copy at offset 0 keeps its unique id through the
+     * resize (old and new footer carry the same one, so even a torn write leaves it): a journal
+     * whose before image of that footer names another id belongs to another disk, and applying it
+     * would damage this one. A fixed disk's footer moves, so its journal is not matched this way.
+     */
+    private static void requireSameDisk(Path path, Path journal, FileChannel channel, VhdResizeJournal undo)
+            throws IOException {
+        for (VhdResizeJournal.Region region : undo.undo()) {
+            if (region.offset() != 0 || region.length() != VhdFooter.SIZE) {
+                continue;
+            }
+            int from = VhdFooter.OFF_UNIQUE_ID;
+            int to = from + UNIQUE_ID_BYTES;
+            ByteBuffer found = ByteBuffer.allocate(UNIQUE_ID_BYTES);
+            if (channel.size() < to) {
+                throw notThisDisk(path, journal);
+            }
+            readFully(channel, from, found);
+            if (!Arrays.equals(found.array(), Arrays.copyOfRange(region.bytes(), from, to))) {
+                throw notThisDisk(path, journal);
+            }
+        }
+    }
+
+    private static VhdResizeException notThisDisk(Path path, Path journal) {
+        return new VhdResizeException(path, "is not the disk the resize journal " + journal + " was written for"
+                + " (another unique id at offset 0); nothing was changed");
     }
 
     private static boolean isFinished(FileChannel channel, VhdResizeJournal undo) throws IOException {

@@ -275,7 +275,7 @@ class VhdResizeTest {
     }
 
     @Test
-    void aDamagedJournalIsRefusedAndTheDiskLeftAlone() throws Exception {
+    void aDamagedOrForeignJournalIsRefusedAndTheDiskLeftAlone() throws Exception {
         Path image = VhdTestImages.dynamic(dir, "disk.vhd", 4 * MIB, 512 * KIB);
         class Crash extends RuntimeException {
         }
@@ -285,6 +285,12 @@ class VhdResizeTest {
             }
         })).isInstanceOf(Crash.class);
         byte[] interrupted = Files.readAllBytes(image);
+        Path other = VhdTestImages.dynamic(dir, "other.vhd", 4 * MIB, 512 * KIB);
+        byte[] otherBytes = Files.readAllBytes(other);
+        assertThatThrownBy(() -> VhdResize.recover(other, journal())).isInstanceOf(VhdResizeException.class)
+                .hasMessageContaining("not the disk the resize journal");
+        assertThat(Files.readAllBytes(other)).isEqualTo(otherBytes);
+        assertThat(journal()).exists();
         try (RandomAccessFile file = new RandomAccessFile(journal().toFile(), "rw")) {
             file.seek(40);
             int b = file.read();
