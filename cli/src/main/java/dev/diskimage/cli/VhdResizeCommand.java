@@ -78,7 +78,8 @@ final class VhdResizeCommand extends ImageCommand {
             return;
         }
         out.println("resized " + file + " from " + result.oldVirtualSize() + " to " + result.virtualSize() + " bytes"
-                + (result.movedBlocks() > 0 ? " (" + result.movedBlocks() + " blocks moved to grow the table)" : ""));
+                + (result.movedBlocks() > 0 ? " (" + result.movedBlocks() + (result.movedBlocks() == 1 ? " block" : " blocks")
+                        + " moved to grow the table)" : ""));
     }
 
     private String recoveryJson(VhdResize.Recovery recovery) {
