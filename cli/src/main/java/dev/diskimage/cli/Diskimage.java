@@ -68,6 +68,7 @@ public final class Diskimage implements Callable<Integer> {
         commands.put("resize", ResizeCommand::new);
         commands.put("measure", MeasureCommand::new);
         commands.put("luks-dump", LuksDump::new);
+        commands.put("vhd", VhdCommand::new);
         return commands;
     }
 

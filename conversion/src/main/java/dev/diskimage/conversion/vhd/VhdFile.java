@@ -344,7 +344,8 @@ public final class VhdFile implements Closeable {
         }
     }
 
-    private static void writeAll(FileChannel out, long offset, ByteBuffer in) throws IOException {
+    /** Writes all of {@code in} at {@code offset}: a file channel may write less than asked. */
+    static void writeAll(FileChannel out, long offset, ByteBuffer in) throws IOException {
         long at = offset;
         while (in.hasRemaining()) {
             at += out.write(in, at);
@@ -768,6 +769,26 @@ public final class VhdFile implements Closeable {
         } catch (IOException e) {
             throw new ImageIoException("could not read the VHD file", path, e);
         }
+    }
+
+    /**
+     * Where block {@code block}'s sector bitmap starts in the file (its data follows the bitmap).
+     *
+     * @param block an allocated block
+     * @return the byte offset its table entry names
+     */
+    long blockOffset(int block) {
+        Objects.checkIndex(block, blockCount());
+        return Integer.toUnsignedLong(table[block]) * SECTOR;
+    }
+
+    /**
+     * Where the end footer sits: the end of the data area.
+     *
+     * @return the footer's offset, file size minus 512 when opened
+     */
+    long dataEnd() {
+        return dataEnd;
     }
 
     /**

@@ -3,13 +3,8 @@ package dev.diskimage.conversion.vhd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.vhd.VhdDiskType;
 import dev.diskimage.core.vhd.VhdSectorBitmap;
-import dev.diskimage.validation.ImagePolicy;
-import dev.diskimage.validation.ImageValidator;
-import dev.diskimage.validation.ValidationReport;
-import dev.diskimage.validation.Verdict;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +41,7 @@ class VhdFileWriteTest {
         }
 
         assertThat(Files.readAllBytes(VhdTestImages.raw(image))).isEqualTo(expected);
-        assertAcceptedByTheValidatorAndQemu(image, 6L * MIB, false);
+        VhdTestImages.assertAcceptedByTheValidatorAndQemu(image, 6L * MIB, false);
         try (VhdFile reopened = VhdFile.open(image)) {
             assertThat(reopened.allocatedBlocks()).isEqualTo(3);
             assertThat(read(reopened)).isEqualTo(expected);
@@ -111,7 +106,7 @@ class VhdFileWriteTest {
             child.attachParent(parent);
             assertThat(read(child)).isEqualTo(expected);
         }
-        assertAcceptedByTheValidatorAndQemu(childPath, 6L * MIB, true);
+        VhdTestImages.assertAcceptedByTheValidatorAndQemu(childPath, 6L * MIB, true);
     }
 
     @Test
@@ -173,14 +168,6 @@ class VhdFileWriteTest {
 
     // ----------------------------------------------------------------------------------------
 
-    private void assertAcceptedByTheValidatorAndQemu(Path image, long virtualSize, boolean differencing)
-            throws Exception {
-        ValidationReport report = ImageValidator.of(ImagePolicy.defaults().withAllowBackingFiles(differencing))
-                .validate(image, DiskFormat.VPC);
-        assertThat(report.verdict()).as(report.toString()).isEqualTo(Verdict.ACCEPT);
-        String info = VhdTestImages.run("qemu-img", "info", "-f", "vpc", "--output=json", image.toString());
-        assertThat(info).contains("\"virtual-size\": " + virtualSize);
-    }
 
     private static void applyWrites(VhdFile vhd, byte[] expected, long seed) {
         Random random = new Random(seed);
