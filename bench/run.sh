@@ -6,7 +6,9 @@ set -e
 cd "$(dirname "$0")/.."
 sh scripts/ensure-tools.sh
 mvn -B -q -DskipTests package
-mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+# In the same reactor as package, so that the class path names this checkout's jars, not older
+# ones a past install left in ~/.m2.
+mvn -B -q -pl bench -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 work=${BENCH_DIR:-$(mktemp -d)}
 classpath="bench/target/classes:$(cat bench/target/classpath.txt)"
 java -cp "$classpath" dev.diskimage.bench.ImageCheckVsQemuInfo bin/image-check "$work" "${1:-1000}"
