@@ -771,6 +771,20 @@ public final class VhdFile implements Closeable {
     }
 
     /**
+     * Syncs what was written to the storage device (data and metadata), so that it survives a
+     * crash from now on.
+     *
+     * @throws ImageIoException when syncing fails
+     */
+    void force() {
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new ImageIoException("could not sync the VHD file", path, e);
+        }
+    }
+
+    /**
      * Closes the file (not an attached parent).
      *
      * @throws ImageIoException when closing fails
