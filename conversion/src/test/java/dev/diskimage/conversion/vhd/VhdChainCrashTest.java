@@ -1,0 +1,117 @@
+package dev.diskimage.conversion.vhd;
+
+import static dev.diskimage.conversion.vhd.VhdChainImages.KIB;
+import static dev.diskimage.conversion.vhd.VhdChainImages.MIB;
+import static dev.diskimage.conversion.vhd.VhdChainImages.chain;
+import static dev.diskimage.conversion.vhd.VhdChainImages.read;
+import static dev.diskimage.conversion.vhd.VhdChainImages.readChain;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A failure after each step of a coalesce or a parent change: the chain reads back as before,
+ * or the result is complete. (A thrown exception stands in for a kill here; the it-test kills a
+ * real process.)
+ */
+class VhdChainCrashTest {
+
+    /** Thrown by the step hooks. */
+    static final class Crash extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Crash(String step) {
+            super("crash after " + step);
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void resetHooks() {
+        Coalescing.steps = step -> { };
+        ParentRewrite.steps = step -> { };
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"created", "copied", "synced", "renamed"})
+    void aCoalesceStoppedAtAnyStepLeavesTheChainOrTheFinishedResult(String crashAt) throws Exception {
+        var built = chain(dir, 512 * KIB, 20, 3 * MIB, 3 * MIB, 3 * MIB);
+        byte[] baseBefore = Files.readAllBytes(built.base());
+        Coalescing.steps = step -> {
+            if (step.equals(crashAt)) {
+                throw new Crash(step);
+            }
+        };
+
+        assertThatThrownBy(() -> VhdChain.coalesceChain(built.top())).isInstanceOf(Crash.class);
+        Coalescing.steps = step -> { };
+
+        assertThat(readChain(built.top())).isEqualTo(built.expected());
+        byte[] baseAfter = Files.readAllBytes(built.base());
+        if (crashAt.equals("renamed")) {
+            try (VhdFile base = VhdFile.open(built.base())) {
+                assertThat(read(base)).as("the finished result").isEqualTo(built.expected());
+            }
+        } else {
+            assertThat(baseAfter).as("the untouched base").isEqualTo(baseBefore);
+        }
+        assertThat(hidden()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"undo-written", "region-0-written", "region-1-written", "region-2-written"})
+    void aParentChangeStoppedAtAnyStepIsRolledBackWhenTheChainIsOpened(String crashAt) throws Exception {
+        var built = chain(dir, 512 * KIB, 21, 2 * MIB, 2 * MIB);
+        Path copy = Files.copy(built.base(), dir.resolve("copy.vhd"));
+        byte[] childBefore = Files.readAllBytes(built.top());
+        ParentRewrite.steps = step -> {
+            if (step.equals(crashAt)) {
+                throw new Crash(step);
+            }
+        };
+
+        assertThatThrownBy(() -> VhdChain.setParent(built.top(), copy)).isInstanceOf(Crash.class);
+        ParentRewrite.steps = step -> { };
+        assertThat(ParentRewrite.undoPath(built.top())).exists();
+
+        try (VhdChain chain = VhdChain.open(built.top())) {
+            assertThat(chain.base().path()).isEqualTo(built.base().toRealPath());
+            assertThat(read(chain.top())).isEqualTo(built.expected());
+        }
+        assertThat(Files.readAllBytes(built.top())).isEqualTo(childBefore);
+        assertThat(hidden()).isEmpty();
+
+        VhdChain.setParent(built.top(), copy);
+        try (VhdChain chain = VhdChain.open(built.top())) {
+            assertThat(chain.base().path()).isEqualTo(copy.toRealPath());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 10, 100})
+    void aTornUndoFileIsDiscardedBecauseTheDiskWasNotTouchedYet(int length) throws Exception {
+        var built = chain(dir, 512 * KIB, 22, 2 * MIB, 2 * MIB);
+        byte[] childBefore = Files.readAllBytes(built.top());
+        Files.write(ParentRewrite.undoPath(built.top()), new byte[length]);
+
+        assertThat(readChain(built.top())).isEqualTo(built.expected());
+        assertThat(Files.readAllBytes(built.top())).isEqualTo(childBefore);
+        assertThat(hidden()).isEmpty();
+    }
+
+    private List<Path> hidden() throws Exception {
+        try (Stream<Path> listed = Files.list(dir)) {
+            return listed.filter(p -> p.getFileName().toString().startsWith(".")).toList();
+        }
+    }
+}
