@@ -373,6 +373,24 @@ public final class VhdChain implements Closeable {
      * @throws ImageIoException when a file cannot be read or written
      */
     public static void replaceXenServerImageWithCoalescedVhd(Path file, ImageValidator validator) {
-        XenServerCoalescing.replace(file, validator);
+        XenServerCoalescing.unpack(file, file, validator, true);
+    }
+
+    /**
+     * Like {@link #replaceXenServerImageWithCoalescedVhd}, but leaves the archive as it is and
+     * writes the coalesced VHD to {@code output} (the temporary directory goes beside it).
+     *
+     * @param archive the gzipped tar of {@code 0.vhd} (the top), {@code 1.vhd}, ...
+     * @param output where the single dynamic VHD goes; must not exist
+     * @param validator the validator the result must pass as {@code vpc}
+     * @throws VhdException when {@code output} exists
+     * @throws dev.diskimage.conversion.archive.ArchiveRefusedException when the archive is refused
+     * @throws VhdChainException {@code NOT_A_CHAIN} when it holds no {@code 0.vhd}, or when the
+     *     chain cannot be followed
+     * @throws dev.diskimage.validation.ImageUnacceptableException when the result fails validation
+     * @throws ImageIoException when a file cannot be read or written
+     */
+    public static void unpackXenServerImage(Path archive, Path output, ImageValidator validator) {
+        XenServerCoalescing.unpack(archive, output, validator, false);
     }
 }

@@ -13,7 +13,10 @@ import org.apache.commons.io.file.PathUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link VhdChain#replaceXenServerImageWithCoalescedVhd}: extract, fix, coalesce, validate, replace. */
+/**
+ * {@link VhdChain#replaceXenServerImageWithCoalescedVhd} and {@link VhdChain#unpackXenServerImage}:
+ * extract into a temporary directory beside the output, discover, fix, coalesce, validate, move.
+ */
 final class XenServerCoalescing {
     private static final Logger LOG = LoggerFactory.getLogger(XenServerCoalescing.class);
     /** The format the result must pass validation as: qemu's name for VHD. */
@@ -22,30 +25,42 @@ final class XenServerCoalescing {
     private XenServerCoalescing() {
     }
 
-    static void replace(Path file, ImageValidator validator) {
-        Path directory = file.toAbsolutePath().getParent();
+    /**
+     * Extracts {@code archive}, coalesces its chain and moves the validated result to {@code output}:
+     * over it when {@code replace}, else only if it does not exist (then it is refused).
+     */
+    static void unpack(Path archive, Path output, ImageValidator validator, boolean replace) {
+        if (!replace && Files.exists(output, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new VhdException(output, "already exists", null);
+        }
+        Path directory = output.toAbsolutePath().getParent();
         Path work;
         try {
-            work = Files.createTempDirectory(directory, "." + file.getFileName() + ".xenserver.");
+            work = Files.createTempDirectory(directory, "." + output.getFileName() + ".xenserver.");
         } catch (IOException e) {
-            throw new ImageIoException("could not create a temporary directory beside", file, e);
+            throw new ImageIoException("could not create a temporary directory beside", output, e);
         }
         try {
             Path extracted = work.resolve("chain");
-            TarGzExtractor.extractTarGz(file, extracted);
+            TarGzExtractor.extractTarGz(archive, extracted);
             List<Path> chain = VhdChain.discover(extracted);
             if (chain.isEmpty()) {
-                throw new VhdChainException(file, VhdChainException.Reason.NOT_A_CHAIN,
+                throw new VhdChainException(archive, VhdChainException.Reason.NOT_A_CHAIN,
                         "holds no 0.vhd: it is not a XenServer image archive");
             }
             VhdChain.fixChain(chain);
             Path coalesced = VhdChain.coalesceChain(chain.get(0));
             validator.check(coalesced, DiskFormat.fromName(VPC));
-            Files.move(coalesced, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (replace) {
+                Files.move(coalesced, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                // A hard link is atomic and never replaces an output that appeared meanwhile.
+                Files.createLink(output, coalesced);
+            }
             ParentRewrite.syncDirectory(directory);
-            LOG.debug("replaced XenServer archive {} by its coalesced chain of {} VHD files", file, chain.size());
+            LOG.debug("unpacked XenServer archive {} into {}: a chain of {} VHD files", archive, output, chain.size());
         } catch (IOException e) {
-            throw new ImageIoException("could not replace the XenServer archive", file, e);
+            throw new ImageIoException("could not unpack the XenServer archive into", output, e);
         } finally {
             try {
                 PathUtils.deleteDirectory(work);
