@@ -96,6 +96,7 @@ final class Coalescing {
             }
             steps.accept("synced");
             if (replacing) {
+                copyPermissions(destination, temporary);
                 Files.move(temporary, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } else {
                 // Refuses an output that appeared meanwhile: a hard link is atomic and never replaces.
@@ -117,6 +118,13 @@ final class Coalescing {
             }
         }
         LOG.debug("coalesced {} VHD files into {}", merged, destination);
+    }
+
+    /** The replaced file's owner-visible permissions carry over to its replacement. */
+    private static void copyPermissions(Path from, Path to) throws IOException {
+        if (Files.getFileStore(to).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+        }
     }
 
     /** The first (topmost) of the largest members: its footer sizes the result. */

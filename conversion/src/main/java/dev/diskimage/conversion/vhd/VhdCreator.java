@@ -63,7 +63,8 @@ final class VhdCreator {
      * @throws ImageIoException when the file cannot be written
      */
     static void create(Path target, VhdFooter sizeFrom, long blockSize, UUID uniqueId, ParentLink parent) {
-        long virtualSize = sizeFrom.virtualSize(0);
+        // Enough entries for the size every reader may use: by geometry (qemu) or the current size.
+        long virtualSize = Math.max(sizeFrom.virtualSize(0), sizeFrom.currentSize());
         long entries = VhdBat.entriesFor(virtualSize, blockSize);
         if (entries * VhdBat.ENTRY_SIZE > VhdFile.MAX_TABLE_BYTES) {
             throw new VhdException(target, "would need a block allocation table larger than "
