@@ -74,6 +74,7 @@ class VhdCoalesceKillIT {
         ImageCheckEndToEndIT.Run again = ImageCheckEndToEndIT.launch(DISKIMAGE,
                 List.of("vhd", "coalesce", top.toString()), builder -> { });
         assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(partials()).as("the killed run's sibling is cleaned up by the next").isEmpty();
         Path raw = dir.resolve("base.raw");
         run("qemu-img", "convert", "-f", "vpc", "-O", "raw", base.toString(), raw.toString());
         assertThat(Files.mismatch(raw, writeExpected(expected))).isEqualTo(-1);
@@ -101,7 +102,7 @@ class VhdCoalesceKillIT {
 
     private List<Path> partials() throws IOException {
         try (Stream<Path> listed = Files.list(dir)) {
-            return listed.filter(p -> p.getFileName().toString().endsWith(".part")).toList();
+            return listed.filter(p -> p.getFileName().toString().contains(".vhd-partial-")).toList();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.diskimage.conversion.vhd;
 
 import dev.diskimage.core.ImageIoException;
+import dev.diskimage.core.OrphanedFiles;
 import dev.diskimage.core.vhd.VhdDiskType;
 import dev.diskimage.core.vhd.VhdDynamicHeader;
 import dev.diskimage.core.vhd.VhdParentLocator;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +34,11 @@ final class Coalescing {
     private static final int SECTOR = VhdSectorBitmap.SECTOR;
     /** The largest read and write: big sequential I/O without holding much memory. */
     static final int CHUNK = 4 << 20;
-    private static final String PART_SUFFIX = ".part";
+    /** Marks the merged disk being written beside its destination; the pid of the writer follows. */
+    static final String MARKER = ".vhd-partial-";
+    /** A sibling's name: {@code .NAME.vhd-partial-<pid>-<16 hex digits>}; group 1 is the pid. */
+    private static final Pattern SIBLING = Pattern.compile("^\\..*" + Pattern.quote(MARKER)
+            + "(\\d{1,19})-[0-9a-f]{16}$");
 
     /** A test seam: called after each step, named; may throw to simulate a crash there. */
     static volatile Consumer<String> steps = step -> { };
@@ -83,7 +89,14 @@ final class Coalescing {
     private static void writeAndRename(List<VhdFile> members, int merged, Path destination, long blockSize,
             UUID uniqueId, VhdCreator.ParentLink link, boolean replacing) {
         Path directory = destination.toAbsolutePath().getParent();
-        Path temporary = directory.resolve("." + destination.getFileName() + "." + UUID.randomUUID() + PART_SUFFIX);
+        // A sibling left by a writer killed earlier (kill -9 runs no cleanup) goes first.
+        OrphanedFiles.remove(directory, "*" + MARKER + "*", SIBLING, "partial coalesced VHD", entry -> {
+            if (Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                Files.deleteIfExists(entry);
+            }
+        });
+        Path temporary = directory.resolve("." + destination.getFileName() + MARKER + OrphanedFiles.ownerTag() + "-"
+                + String.format(java.util.Locale.ROOT, "%016x", UUID.randomUUID().getLeastSignificantBits()));
         boolean renamed = false;
         try {
             VhdFile sizeSource = largest(members.subList(0, merged));

@@ -292,8 +292,10 @@ public final class VhdChain implements Closeable {
      * {@link #setParent setParent}{@code (chain[i], chain[i + 1])} for every pair.
      *
      * @param chain the files, top first, as {@link #discover} returns them
-     * @throws VhdChainException, VhdCorruptException, ImageIoException as {@link #setParent} does;
-     *     pairs before the failing one are already changed
+     * @throws VhdChainException as {@link #setParent} does; pairs before the failing one are
+     *     already changed
+     * @throws VhdCorruptException when a file breaks the VHD format
+     * @throws ImageIoException when a file cannot be read or written
      */
     public static void fixChain(List<Path> chain) {
         for (int i = 0; i + 1 < chain.size(); i++) {

@@ -97,6 +97,21 @@ class VhdChainCrashTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void theNextCoalesceRemovesTheSiblingOfAKilledOneButNotOfALiveOne() throws Exception {
+        var built = chain(dir, 512 * KIB, 23, 2 * MIB, 2 * MIB);
+        Path dead = Files.writeString(dir.resolve(".level0.vhd" + Coalescing.MARKER + "99999999-00000000000000ff"), "x");
+        Path live = Files.writeString(dir.resolve(".level0.vhd" + Coalescing.MARKER + ProcessHandle.current().pid()
+                + "-00000000000000ff"), "x");
+
+        VhdChain.coalesceChain(built.top());
+
+        assertThat(dead).doesNotExist();
+        assertThat(live).exists();
+        Files.delete(live);
+        assertThat(readChain(built.top())).isEqualTo(built.expected());
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 10, 100})
     void aTornUndoFileIsDiscardedBecauseTheDiskWasNotTouchedYet(int length) throws Exception {
