@@ -1,6 +1,7 @@
 package dev.diskimage.conversion.vhd;
 
 import dev.diskimage.core.ImageIoException;
+import dev.diskimage.core.UntrustedText;
 import dev.diskimage.core.vhd.VhdDiskType;
 import dev.diskimage.core.vhd.VhdFooter;
 import dev.diskimage.validation.ImageValidator;
@@ -110,7 +111,8 @@ public final class VhdChain implements Closeable {
             while (next != null) {
                 if (!seen.add(next)) {
                     throw new VhdChainException(child.path(), VhdChainException.Reason.LOOP,
-                            "names " + next + " as its parent, which is already in the chain");
+                            "names " + UntrustedText.sanitize(next.toString())
+                                    + " as its parent, which is already in the chain");
                 }
                 if (opened.size() >= options.maxDepth()) {
                     throw new VhdChainException(top, VhdChainException.Reason.TOO_DEEP,
@@ -143,14 +145,15 @@ public final class VhdChain implements Closeable {
         if (!child.parentUniqueId().orElseThrow().equals(parent.uniqueId())) {
             throw new VhdChainException(child.path(), VhdChainException.Reason.UUID_MISMATCH,
                     "names a parent with unique id " + child.parentUniqueId().orElseThrow() + ", but its locator leads to "
-                            + parent.path() + ", whose unique id is " + parent.uniqueId());
+                            + UntrustedText.sanitize(parent.path().toString()) + ", whose unique id is "
+                            + parent.uniqueId());
         }
         child.attachParent(parent);
         Instant recorded = child.parentTimestamp().orElseThrow();
         Instant actual = modificationTime(parent.path());
         if (!recorded.equals(actual)) {
             String warning = "VHD " + child.path() + " records its parent's modification time as " + recorded
-                    + ", but " + parent.path() + " was modified at " + actual;
+                    + ", but " + UntrustedText.sanitize(parent.path().toString()) + " was modified at " + actual;
             LOG.debug("{}", warning);
             warnings.add(warning);
         }
