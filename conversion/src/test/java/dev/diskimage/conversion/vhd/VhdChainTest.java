@@ -101,6 +101,30 @@ class VhdChainTest {
     }
 
     @Test
+    void coalescesAChainOverAFixedBaseIntoADynamicOne() throws Exception {
+        Path base = dir.resolve("fixed.vhd");
+        VhdTestImages.run("qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=fixed,force_size=on",
+                base.toString(), "3M");
+        byte[] expected = new byte[3 * MIB];
+        java.util.Random random = new java.util.Random(17);
+        try (VhdFile vhd = VhdFile.openForWriting(base)) {
+            VhdChainImages.scribble(vhd, expected, random);
+        }
+        Path top = dir.resolve("top.vhd");
+        try (VhdFile parent = VhdFile.open(base); VhdFile child = VhdFile.createDifferencing(top, parent)) {
+            VhdChainImages.scribble(child, expected, random);
+        }
+
+        Path result = VhdChain.coalesceChain(top);
+
+        try (VhdFile merged = VhdFile.open(result)) {
+            assertThat(merged.diskType()).isEqualTo(VhdDiskType.DYNAMIC);
+        }
+        assertQemuReads(result, expected);
+        assertAcceptedByTheValidatorAndQemu(result, 3L * MIB);
+    }
+
+    @Test
     void coalescesAChildIntoADifferencingParentWhichKeepsItsIdentity() throws Exception {
         var built = chain(dir, 512 * KIB, 5, 4 * MIB, 4 * MIB, 4 * MIB);
         Path middle = built.files().get(1);
