@@ -24,11 +24,12 @@ final class ParentLocatorPaths {
     private ParentLocatorPaths() {
     }
 
-    /** What became of one locator: the file found, or why it was not used. */
-    private record Attempt(ParentLocatorPathsOutcome outcome, Path path, String why) {
+    /** What became of one locator: the file found (a real path), or why it was not used. */
+    record Attempt(ParentLocatorPathsOutcome outcome, Path path, String why) {
     }
 
-    private enum ParentLocatorPathsOutcome {
+    /** The kinds of {@link Attempt}. */
+    enum ParentLocatorPathsOutcome {
         FOUND, MISSING, REFUSED, UNUSABLE
     }
 
@@ -84,7 +85,12 @@ final class ParentLocatorPaths {
                         + UntrustedText.sanitize(child.parentName().orElse("")) + ")");
     }
 
-    private static Attempt follow(Path directory, VhdFile.ParentLocator locator, boolean allowOutside) {
+    /**
+     * Follows one locator from {@code directory} (a real path).
+     *
+     * @return FOUND with the parent's real path, or why not
+     */
+    static Attempt follow(Path directory, VhdFile.ParentLocator locator, boolean allowOutside) {
         String text = toSlashes(locator.platform(), locator.path());
         if (text == null || text.isEmpty() || text.indexOf('\0') >= 0) {
             return new Attempt(ParentLocatorPathsOutcome.UNUSABLE, null, "not a path");

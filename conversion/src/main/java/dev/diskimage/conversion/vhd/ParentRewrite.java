@@ -40,7 +40,8 @@ final class ParentRewrite {
     /** A test seam: called after each step, named; may throw to simulate a crash there. */
     static volatile java.util.function.Consumer<String> steps = step -> { };
 
-    private record Region(long offset, byte[] bytes) {
+    /** Bytes at an offset of the disk: what a rewrite writes, or what the undo file restores. */
+    record Region(long offset, byte[] bytes) {
     }
 
     private ParentRewrite() {
@@ -133,7 +134,16 @@ final class ParentRewrite {
             return;
         }
         try {
+            if (!Files.isRegularFile(undo, LinkOption.NOFOLLOW_LINKS)) {
+                throw new VhdException(file, "has an undo file " + undo.getFileName()
+                        + " that is not a regular file; remove it after checking", null);
+            }
             List<Region> regions = readUndo(undo);
+            if (regions != null && !withinFile(regions, Files.size(file))) {
+                // A rewrite never grows the file: regions past its end were not written by setParent.
+                throw new VhdException(file, "has an undo file " + undo.getFileName()
+                        + " that names bytes beyond the end of the file; remove it after checking", null);
+            }
             if (regions != null) {
                 LOG.warn("VHD {}: rolling back an interrupted change of its parent", file);
                 try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -150,11 +160,20 @@ final class ParentRewrite {
         }
     }
 
+    private static boolean withinFile(List<Region> regions, long size) {
+        for (Region region : regions) {
+            if (region.offset() > size || region.bytes().length > size - region.offset()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static Path undoPath(Path file) {
         return file.toAbsolutePath().resolveSibling("." + file.getFileName() + UNDO_SUFFIX);
     }
 
-    private static void writeUndo(Path undo, List<Region> regions) throws IOException {
+    static void writeUndo(Path undo, List<Region> regions) throws IOException {
         int length = MAGIC.length + Integer.BYTES + Long.BYTES;
         for (Region region : regions) {
             length += Long.BYTES + Integer.BYTES + region.bytes().length;

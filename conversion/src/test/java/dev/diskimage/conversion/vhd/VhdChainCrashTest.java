@@ -112,6 +112,25 @@ class VhdChainCrashTest {
         assertThat(readChain(built.top())).isEqualTo(built.expected());
     }
 
+    @org.junit.jupiter.api.Test
+    void anUndoFileNamingBytesBeyondTheFileOrALinkIsRefusedAndNothingIsWritten() throws Exception {
+        var built = chain(dir, 512 * KIB, 24, 2 * MIB, 2 * MIB);
+        byte[] childBefore = Files.readAllBytes(built.top());
+        Path undo = ParentRewrite.undoPath(built.top());
+        ParentRewrite.writeUndo(undo, List.of(new ParentRewrite.Region(childBefore.length - 100, new byte[512])));
+
+        assertThatThrownBy(() -> VhdChain.open(built.top())).isInstanceOf(VhdException.class)
+                .hasMessageContaining("beyond the end");
+        assertThat(Files.readAllBytes(built.top())).isEqualTo(childBefore);
+
+        Files.delete(undo);
+        Files.createSymbolicLink(undo, built.base());
+        assertThatThrownBy(() -> VhdChain.open(built.top())).isInstanceOf(VhdException.class)
+                .hasMessageContaining("not a regular file");
+        assertThat(Files.readAllBytes(built.top())).isEqualTo(childBefore);
+        Files.delete(undo);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 10, 100})
     void aTornUndoFileIsDiscardedBecauseTheDiskWasNotTouchedYet(int length) throws Exception {
