@@ -103,12 +103,14 @@ final class ParentRewrite {
             long space = entry.dataSpaceBytes(VhdDynamicHeader.locatorAt(headerAt, slot));
             String text = ParentLocatorPaths.textFor(entry.platformCode(), directory, parent.path());
             byte[] data = text == null ? new byte[0] : VhdParentLocator.encode(entry.platformCode(), text);
-            if (data.length > space) {
+            if (data.length > Math.min(space, VhdFile.MAX_LOCATOR_BYTES)) {
                 throw new VhdChainException(child.path(), VhdChainException.Reason.LOCATOR_TOO_LONG,
                         "has " + space + " bytes reserved for its " + entry.platform().strip() + " parent locator, but "
                                 + UntrustedText.sanitize(text) + " takes " + data.length);
             }
-            byte[] filled = new byte[(int) space];
+            // The new data plus zeros over the rest of the old data: the padding beyond that is
+            // not read by anyone, and the reserved space may be large (only the data is capped).
+            byte[] filled = new byte[(int) Math.max(data.length, entry.dataLength())];
             System.arraycopy(data, 0, filled, 0, data.length);
             regions.add(new Region(entry.dataOffset(), filled));
             entries.set(slot, text == null ? new VhdParentLocator(VhdParentLocator.NONE, 0, 0, 0)
@@ -195,7 +197,7 @@ final class ParentRewrite {
     }
 
     /** The regions of a complete undo file; null when it is incomplete or damaged. */
-    private static List<Region> readUndo(Path undo) throws IOException {
+    static List<Region> readUndo(Path undo) throws IOException {
         long size = Files.size(undo);
         if (size < MAGIC.length + Integer.BYTES + Long.BYTES || size > MAX_UNDO_BYTES) {
             return null;
