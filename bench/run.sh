@@ -37,3 +37,6 @@ echo
 # BENCH_CONVERT_GIB and BENCH_CONVERT_ROUNDS change the size and the number of alternated rounds.
 java -cp "$classpath" dev.diskimage.bench.ConvertVsQemuImg bin/diskimage "$work/convert" \
     "${BENCH_CONVERT_GIB:-2}" "${BENCH_CONVERT_ROUNDS:-5}"
+echo
+# Coalescing a two-level VHD chain (VhdChain.coalesceInto) vs cp of the same data (1 GiB).
+java -cp "$classpath" dev.diskimage.bench.CoalesceVsCp "$work/coalesce" "${BENCH_COALESCE_MIB:-1024}" 3

@@ -69,6 +69,7 @@ public final class Diskimage implements Callable<Integer> {
         commands.put("measure", MeasureCommand::new);
         commands.put("luks-dump", LuksDump::new);
         commands.put("vhd", VhdCommand::new);
+        commands.put("xenserver-unpack", XenServerUnpackCommand::new);
         return commands;
     }
 

@@ -2,6 +2,9 @@ package dev.diskimage.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diskimage.conversion.archive.ArchiveRefusedException;
+import dev.diskimage.conversion.vhd.VhdChainException;
+import dev.diskimage.conversion.vhd.VhdCorruptException;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageException;
 import dev.diskimage.core.QemuImg;
@@ -53,6 +56,11 @@ abstract class ImageCommand implements Callable<Integer> {
             // A file that could not be read at all is an I/O error, as in image-check, not a verdict.
             return e.findings().stream().allMatch(f -> f.code() == FindingCode.UNREADABLE
                     || f.code() == FindingCode.NOT_A_REGULAR_FILE) ? ImageCheck.ERROR : ImageCheck.REJECTED;
+        } catch (VhdCorruptException | VhdChainException | ArchiveRefusedException e) {
+            // A file (or chain, or archive) that breaks the rules is a refusal, like a refused image.
+            org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
+            err.println(name + ": " + oneLine(e.getMessage()));
+            return ImageCheck.REJECTED;
         } catch (ImageException | IllegalArgumentException e) {
             org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} failed", name, e);
             err.println(name + ": " + oneLine(FailureText.describe(e)));

@@ -16,9 +16,11 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vhd", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         usageHelpAutoWidth = true, synopsisSubcommandLabel = "COMMAND",
-        description = "VHD (vpc) files in pure Java: what they say, and changing their size in place.",
+        description = "VHD (vpc) files and chains in pure Java: what they say, their size, their parents,"
+                + " coalescing (qemu-img cannot follow a VHD parent).",
         commandListHeading = "%nCommands:%n",
-        subcommands = {VhdInfoCommand.class, VhdResizeCommand.class})
+        subcommands = {VhdInfoCommand.class, VhdChainCommand.class, VhdCoalesceCommand.class,
+            VhdSetParentCommand.class, VhdResizeCommand.class})
 final class VhdCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

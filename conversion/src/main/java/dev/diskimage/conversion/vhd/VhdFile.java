@@ -257,63 +257,30 @@ public final class VhdFile implements Closeable {
         }
         Path absoluteParent = parent.path().toAbsolutePath().normalize();
         Path childDirectory = child.toAbsolutePath().normalize().getParent();
-        String relative = ".\\" + childDirectory.relativize(absoluteParent).toString().replace('/', '\\');
-        byte[] absoluteLocator = VhdParentLocator.encode(VhdParentLocator.W2KU, absoluteParent.toString());
-        byte[] relativeLocator = VhdParentLocator.encode(VhdParentLocator.W2RU, relative);
         String parentName = absoluteParent.getFileName().toString();
         if (parentName.getBytes(java.nio.charset.StandardCharsets.UTF_16BE).length
                 > VhdDynamicHeader.PARENT_NAME_BYTES) {
             throw new VhdException(child, "cannot name its parent: the file name " + UntrustedText.sanitize(parentName)
                     + " is longer than the header's " + VhdDynamicHeader.PARENT_NAME_BYTES + " bytes", null);
         }
+        List<VhdCreator.Locator> locators = new ArrayList<>();
+        for (long platform : new long[] {VhdParentLocator.W2KU, VhdParentLocator.W2RU}) {
+            locators.add(new VhdCreator.Locator(platform, VhdParentLocator.encode(platform,
+                    ParentLocatorPaths.textFor(platform, childDirectory, absoluteParent))));
+        }
         long virtualSize = parent.virtualSize();
-        long entries = VhdBat.entriesFor(virtualSize, blockSize);
-        long tableOffset = VhdFooter.SIZE + VhdDynamicHeader.SIZE;
-        long absoluteAt = tableOffset + VhdSectorBitmap.roundUpToSector(entries * VhdBat.ENTRY_SIZE);
-        long absoluteSpace = Math.max(SECTOR, VhdSectorBitmap.roundUpToSector(absoluteLocator.length));
-        long relativeAt = absoluteAt + absoluteSpace;
-        long relativeSpace = Math.max(SECTOR, VhdSectorBitmap.roundUpToSector(relativeLocator.length));
-        long dataEnd = relativeAt + relativeSpace;
-        if (entries * VhdBat.ENTRY_SIZE > MAX_TABLE_BYTES) {
-            throw new VhdException(child, "would need a block allocation table larger than " + MAX_TABLE_BYTES
-                    + " bytes; choose larger blocks", null);
-        }
-
         VhdFooter parentFooter = parent.footer();
-        long now = Math.max(0, Instant.now().getEpochSecond() - VhdFooter.EPOCH.getEpochSecond());
-        VhdFooter footer = new VhdFooter(VhdFooter.FEATURES_RESERVED, VhdFooter.FORMAT_VERSION, VhdFooter.SIZE,
-                now & 0xFFFFFFFFL, CREATOR_APP, CREATOR_VERSION, CREATOR_HOST_OS, virtualSize, virtualSize,
-                parentFooter.geometry(), VhdDiskType.DIFFERENCING.code(), 0, UUID.randomUUID(), 0);
-        List<VhdParentLocator> locatorEntries = new ArrayList<>(java.util.Collections.nCopies(
-                VhdDynamicHeader.LOCATOR_COUNT, new VhdParentLocator(VhdParentLocator.NONE, 0, 0, 0)));
-        locatorEntries.set(0, new VhdParentLocator(VhdParentLocator.W2KU, absoluteSpace, absoluteLocator.length,
-                absoluteAt));
-        locatorEntries.set(1, new VhdParentLocator(VhdParentLocator.W2RU, relativeSpace, relativeLocator.length,
-                relativeAt));
-        VhdDynamicHeader header = new VhdDynamicHeader(-1, tableOffset, VhdDynamicHeader.HEADER_VERSION, entries,
-                blockSize, 0, parent.uniqueId(), parentModificationTime(parent), parentName, locatorEntries);
+        // Sized like the parent: its virtual size as current size, its geometry, creator "dimg".
+        VhdFooter sizing = new VhdFooter(VhdFooter.FEATURES_RESERVED, VhdFooter.FORMAT_VERSION, VhdFooter.SIZE, 0,
+                CREATOR_APP, CREATOR_VERSION, CREATOR_HOST_OS, virtualSize, virtualSize, parentFooter.geometry(),
+                VhdDiskType.DIFFERENCING.code(), 0, parent.uniqueId(), 0);
+        VhdCreator.ParentLink link = new VhdCreator.ParentLink(parent.uniqueId(), VhdChain.vhdSeconds(parent.path()),
+                parentName, locators);
 
-        Path temporary;
-        try {
-            temporary = java.nio.file.Files.createTempFile(childDirectory, "." + child.getFileName() + ".", ".part");
-        } catch (IOException e) {
-            throw new ImageIoException("could not create a temporary file beside", child, e);
-        }
+        Path temporary = childDirectory.resolve("." + child.getFileName() + "." + UUID.randomUUID() + ".part");
         boolean moved = false;
         try {
-            try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-                ByteBuffer footerBytes = footer.write();
-                writeAll(out, 0, footerBytes.duplicate());
-                writeAll(out, VhdFooter.SIZE, header.write());
-                ByteBuffer table = ByteBuffer.allocate((int) VhdSectorBitmap.roundUpToSector(
-                        entries * VhdBat.ENTRY_SIZE));
-                java.util.Arrays.fill(table.array(), (byte) 0xFF);
-                writeAll(out, tableOffset, table);
-                writeAll(out, absoluteAt, ByteBuffer.wrap(absoluteLocator));
-                writeAll(out, relativeAt, ByteBuffer.wrap(relativeLocator));
-                writeAll(out, dataEnd, footerBytes.duplicate());
-                out.force(true);
-            }
+            VhdCreator.create(temporary, sizing, blockSize, UUID.randomUUID(), link);
             java.nio.file.Files.move(temporary, child, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             moved = true;
         } catch (IOException e) {
@@ -331,25 +298,6 @@ public final class VhdFile implements Closeable {
         VhdFile created = openForWriting(child);
         created.attachParent(parent);
         return created;
-    }
-
-    /** The parent's modification time in VHD seconds (spec: the parent's "modification time stamp"). */
-    private static long parentModificationTime(VhdFile parent) {
-        try {
-            long seconds = java.nio.file.Files.getLastModifiedTime(parent.path()).toInstant().getEpochSecond()
-                    - VhdFooter.EPOCH.getEpochSecond();
-            return Math.max(0, Math.min(seconds, 0xFFFFFFFFL));
-        } catch (IOException e) {
-            throw new ImageIoException("could not read the modification time of", parent.path(), e);
-        }
-    }
-
-    /** Writes all of {@code in} at {@code offset}: a file channel may write less than asked. */
-    static void writeAll(FileChannel out, long offset, ByteBuffer in) throws IOException {
-        long at = offset;
-        while (in.hasRemaining()) {
-            at += out.write(in, at);
-        }
     }
 
     /**
@@ -516,7 +464,7 @@ public final class VhdFile implements Closeable {
     }
 
     private void writeFully(long offset, ByteBuffer in) throws IOException {
-        writeAll(channel, offset, in);
+        VhdCreator.writeAll(channel, offset, in);
     }
 
     private void readInto(long virtualOffset, ByteBuffer out) throws IOException {
@@ -789,6 +737,20 @@ public final class VhdFile implements Closeable {
      */
     long dataEnd() {
         return dataEnd;
+    }
+
+    /**
+     * Syncs what was written to the storage device (data and metadata), so that it survives a
+     * crash from now on.
+     *
+     * @throws ImageIoException when syncing fails
+     */
+    void force() {
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new ImageIoException("could not sync the VHD file", path, e);
+        }
     }
 
     /**

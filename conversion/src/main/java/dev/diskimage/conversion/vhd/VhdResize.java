@@ -591,6 +591,6 @@ public final class VhdResize {
     }
 
     private static void writeFully(FileChannel channel, long offset, ByteBuffer in) throws IOException {
-        VhdFile.writeAll(channel, offset, in);
+        VhdCreator.writeAll(channel, offset, in);
     }
 }
