@@ -72,6 +72,7 @@ class CipherSpecTest {
         "aes-xts-plain64,       1024, KEY_SIZE,  1024",
         "aes-cbc-plain64,       0,   KEY_SIZE,   0",
         "cast5-cbc-plain,       256, KEY_SIZE,   256",
+        "aes-cbc-:sha256,       256, IV_MODE,    ''",
     })
     void refusesWhatQemuRefusesNamingThePart(String spec, int bits, CipherSpecException.Part part, String value) {
         CipherSpecException error = catchThrowableOfType(CipherSpecException.class, () -> CipherSpec.decode(spec, bits));
@@ -97,5 +98,24 @@ class CipherSpecTest {
         CipherSpecException error = catchThrowableOfType(CipherSpecException.class,
                 () -> CipherSpec.decode("a\u001b[31mes-xts-plain64", 512));
         assertThat(error.getMessage()).doesNotContain("\u001b");
+    }
+
+    @Test
+    void keySizeRefusalsSayWhyAndMentionXtsOnlyForXts() {
+        assertThat(refusal("aes-xts-plain64", 264)).contains("is not a whole number of bytes for both XTS halves");
+        assertThat(refusal("aes-cbc-plain64", 0)).contains("is not a whole number of bytes").doesNotContain("XTS");
+        assertThat(refusal("aes-cbc-plain64", 12)).contains("is not a whole number of bytes").doesNotContain("XTS");
+        assertThat(refusal("aes-xts-plain64", 1024)).contains("is not a key size qemu offers for aes-xts",
+                "(XTS keys are two cipher keys in one)");
+        assertThat(refusal("aes-cbc-plain64", 512)).contains("is not a key size qemu offers for aes-cbc")
+                .doesNotContain("XTS");
+        assertThat(refusal("aes-cbc-plain64", 264)).contains("is not a key size qemu offers");
+    }
+
+    private static String refusal(String spec, int bits) {
+        CipherSpecException error = catchThrowableOfType(CipherSpecException.class, () -> CipherSpec.decode(spec, bits));
+        assertThat(error).as(spec + " " + bits).isNotNull();
+        assertThat(error.part()).isEqualTo(CipherSpecException.Part.KEY_SIZE);
+        return error.getMessage();
     }
 }

@@ -159,4 +159,22 @@ class LuksHeaderLimitsTest {
 
         assertThat(readFile("decoy.luks", decoyFirst).unlocks(LuksVolumes.PASSPHRASE.getBytes(StandardCharsets.UTF_8))).isTrue();
     }
+
+    private static String unsupported(String name, String edited) throws Exception {
+        LuksHeader header = readFile(name, edited);
+        UnsupportedLuksException error = catchThrowableOfType(UnsupportedLuksException.class,
+                () -> header.unlocks("x".getBytes(StandardCharsets.UTF_8)));
+        assertThat(error).as(edited).isNotNull();
+        return error.reason();
+    }
+
+    @Test
+    void aSlotThatCannotBeTriedIsNamedWithWhatItNeeds() throws Exception {
+        assertThat(unsupported("kdf-hash.luks", json.replaceFirst("(\"kdf\":\\{\"type\":\"pbkdf2\",\"hash\":\")sha256",
+                "$1whirlpool"))).contains("key slot 0", "PBKDF2 hash 'whirlpool'");
+        assertThat(unsupported("af-hash.luks", json.replace("\"stripes\":4000,\"hash\":\"sha256\"",
+                "\"stripes\":4000,\"hash\":\"whirlpool\""))).contains("anti-forensic hash 'whirlpool'");
+        assertThat(unsupported("digest-hash.luks", json.replace("\"segments\":[\"0\"],\"hash\":\"sha256\"",
+                "\"segments\":[\"0\"],\"hash\":\"whirlpool\""))).contains("digest hash 'whirlpool'");
+    }
 }
