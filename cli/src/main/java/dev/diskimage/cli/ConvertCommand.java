@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
  * {@code diskimage convert}: the source is validated first (qemu-img never sees a refused
  * image), the output is validated too, and DEST appears whole or not at all.
  */
-@Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Converts an image to another format with qemu-img, after the validator accepted it.",
                 "The output is validated too; DEST appears only when the conversion succeeded."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -40,7 +41,8 @@ final class ConvertCommand extends ImageCommand {
     static final String DEFAULT_CIPHER = "aes-xts-plain64";
     static final String DEFAULT_KEY_SIZE = "512";
 
-    @Option(names = {"-f", "--format"}, paramLabel = "F", description = "Declared source format; the bytes must be this format.")
+    @Option(names = {"-f", "--format"}, paramLabel = "F",
+            description = "Declared source format; the bytes must be this format.")
     String format;
 
     @Option(names = "-O", paramLabel = "F", required = true, description = "Target format.")

@@ -10,13 +10,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code diskimage info}: the validator first, then {@code qemu-img info -f} under process limits. */
-@Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Shows what qemu-img reports about an image, after the validator accepted it.",
                 "qemu-img runs with the detected format (-f) and under CPU and memory limits."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:shown", "1:the image was refused", "2:usage, set-up or I/O error"})
 final class InfoCommand extends ImageCommand {
-    @Option(names = {"-f", "--format"}, paramLabel = "F", description = "Declared format; the bytes must be this format.")
+    @Option(names = {"-f", "--format"}, paramLabel = "F",
+            description = "Declared format; the bytes must be this format.")
     String format;
 
     @Parameters(paramLabel = "FILE", description = "The image.")

@@ -11,12 +11,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code diskimage measure}: the space a conversion needs, after the validator accepted the image. */
-@Command(name = "measure", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "measure", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = "Shows the space converting an image to another format needs (qemu-img measure).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:measured", "1:the image was refused", "2:usage, set-up or I/O error"})
 final class MeasureCommand extends ImageCommand {
-    @Option(names = {"-f", "--format"}, paramLabel = "F", description = "Declared source format; the bytes must be this format.")
+    @Option(names = {"-f", "--format"}, paramLabel = "F",
+            description = "Declared source format; the bytes must be this format.")
     String format;
 
     @Option(names = "-O", paramLabel = "F", required = true, description = "Target format.")

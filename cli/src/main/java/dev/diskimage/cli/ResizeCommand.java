@@ -12,14 +12,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code diskimage resize}: validated, always {@code -f}, {@code --shrink} only when asked. */
-@Command(name = "resize", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "resize", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Sets an image's virtual size, after the validator accepted it.",
                 "A smaller size needs --shrink: the data past the new end is lost."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:resized", "1:the image was refused", "2:usage, set-up or I/O error, a shrink"
                 + " without --shrink, or a missing or wrong passphrase of an encrypted image"})
 final class ResizeCommand extends ImageCommand {
-    @Option(names = {"-f", "--format"}, paramLabel = "F", description = "Declared format; the bytes must be this format.")
+    @Option(names = {"-f", "--format"}, paramLabel = "F",
+            description = "Declared format; the bytes must be this format.")
     String format;
 
     @Option(names = "--shrink", description = "Allow a size smaller than the current one.")

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code diskimage vhd chain}: opens a chain as {@link VhdChain#open(Path)} does and lists it, top first. */
-@Command(name = "chain", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "chain", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Follows a VHD's parents (relative locators inside its directory only), checks each",
                 "parent's unique id, and lists the chain top first."},
         exitCodeListHeading = "%nExit codes:%n",

@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
  * {@code diskimage vhd coalesce}: {@link VhdChain#coalesceChain} (into the base, in place) or,
  * with {@code --output}, {@link VhdChain#coalesceInto} (a new file, the chain untouched).
  */
-@Command(name = "coalesce", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "coalesce", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Merges the VHD chain ending at TOP into one dynamic VHD: into the base in place, or into",
                 "a new file with --output, leaving the chain untouched. Either way the result appears whole or",
                 "not at all (written beside it, synced, renamed)."},

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code diskimage vhd set-parent}: {@link VhdChain#setParent}. */
-@Command(name = "set-parent", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "set-parent", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Makes PARENT the parent of the differencing VHD CHILD: rewrites the parent's unique id,",
                 "time stamp, name and every locator in place (an interrupted change is rolled back)."},
         exitCodeListHeading = "%nExit codes:%n",

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code diskimage xenserver-unpack}: {@link VhdChain#unpackXenServerImage}. */
-@Command(name = "xenserver-unpack", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "xenserver-unpack", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Turns a XenServer image archive (a .tgz of 0.vhd, the top, 1.vhd, ... the base) into one",
                 "dynamic VHD: extracts it safely, reconnects and coalesces the chain, validates the result."},
         exitCodeListHeading = "%nExit codes:%n",

@@ -94,6 +94,24 @@ class DiskimageTest {
     }
 
     @Test
+    void everyCommandAndSubcommandPrintsTheVersion() {
+        List<String[]> commands = new ArrayList<>();
+        Diskimage.subcommands(InputStream.nullInputStream()).keySet().forEach(c -> commands.add(new String[] {c}));
+        for (String vhd : List.of("info", "chain", "coalesce", "set-parent", "resize")) {
+            commands.add(new String[] {"vhd", vhd});
+        }
+        String version = diskimage("--version").out();
+        assertThat(version).isNotBlank();
+        for (String[] command : commands) {
+            ImageCheckTest.Run run = diskimage(prepend(command[0], command.length > 1
+                    ? new String[] {command[1], "--version"} : new String[] {"--version"}));
+
+            assertThat(run.exit()).as(String.join(" ", command)).isZero();
+            assertThat(run.out()).as(String.join(" ", command)).isEqualTo(version);
+        }
+    }
+
+    @Test
     void versionWithoutAManifestSaysDevelopmentBuild() {
         // The tests run from target/classes: no jar, no manifest, no Implementation-Version.
         assertThat(diskimage("--version").out().strip()).isEqualTo("diskimage (development build)");
