@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kills {@code bin/diskimage vhd coalesce} with SIGKILL while it writes the merged base: the
- * chain must read back as before (the base untouched, only a dot-sibling left), or the base must
- * be the complete result; and a second coalesce finishes the job.
+ * chain must read back as before (the base untouched, only a dot-sibling left), and a second
+ * coalesce finishes the job and removes the sibling.
  */
 class VhdCoalesceKillIT {
     private static final Path ROOT = Path.of(System.getProperty("diskimage.root", "..")).toAbsolutePath().normalize();
@@ -30,7 +30,7 @@ class VhdCoalesceKillIT {
     Path dir;
 
     @Test
-    void aCoalesceKilledMidRunLeavesTheChainOrTheFinishedResult() throws Exception {
+    void aCoalesceKilledMidRunLeavesTheChainAsItWasAndTheNextRunFinishes() throws Exception {
         Path base = dir.resolve("base.vhd");
         run("qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=dynamic,force_size=on", base.toString(),
                 Integer.toString(SIZE));
@@ -59,14 +59,10 @@ class VhdCoalesceKillIT {
             jvm.destroyForcibly();
         }
 
-        byte[] baseAfter = Files.readAllBytes(base);
-        boolean untouched = java.util.Arrays.equals(baseAfter, baseBefore);
-        if (!untouched) {
-            assertThat(partials()).as("the result was renamed into place").isEmpty();
-            try (VhdFile merged = VhdFile.open(base)) {
-                assertThat(read(merged)).as("a finished result").isEqualTo(expected);
-            }
-        }
+        // The kill landed while the merged base was being written (128 MiB take far longer than
+        // the 5 ms between looks): only the sibling holds the partial work, the base is as it was.
+        assertThat(partials()).as("the killed run's partial base").hasSize(1);
+        assertThat(Files.readAllBytes(base)).as("the base, untouched").isEqualTo(baseBefore);
         try (VhdChain chain = VhdChain.open(top)) {
             assertThat(read(chain.top())).as("the chain reads as before").isEqualTo(expected);
         }
