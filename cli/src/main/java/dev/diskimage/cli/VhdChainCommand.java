@@ -13,8 +13,8 @@ import picocli.CommandLine.Parameters;
 /** {@code diskimage vhd chain}: opens a chain as {@link VhdChain#open(Path)} does and lists it, top first. */
 @Command(name = "chain", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Follows a VHD's parents (relative locators inside its directory only), checks each",
-                "parent's unique id, and lists the chain top first."},
+        description = "Follows a VHD's parents (relative locators inside its directory only), checks each"
+                + " parent's unique id, and lists the chain top first.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the chain is whole", "1:a member is corrupt, or the chain is refused (missing parent,"
                 + " wrong unique id, a locator leaving the directory, a loop)", "2:usage or I/O error"})

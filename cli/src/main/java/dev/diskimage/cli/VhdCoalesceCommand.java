@@ -14,9 +14,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "coalesce", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Merges the VHD chain ending at TOP into one dynamic VHD: into the base in place, or into",
-                "a new file with --output, leaving the chain untouched. Either way the result appears whole or",
-                "not at all (written beside it, synced, renamed)."},
+        description = "Merges the VHD chain ending at TOP into one dynamic VHD: into the base in place, or into"
+                + " a new file with --output, leaving the chain untouched. Either way the result appears"
+                + " whole or not at all (written beside it, synced, renamed).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:coalesced", "1:a member is corrupt, or the chain is refused", "2:usage or I/O error,"
                 + " or the output exists"})

@@ -10,8 +10,8 @@ import picocli.CommandLine.Parameters;
 /** {@code diskimage vhd set-parent}: {@link VhdChain#setParent}. */
 @Command(name = "set-parent", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Makes PARENT the parent of the differencing VHD CHILD: rewrites the parent's unique id,",
-                "time stamp, name and every locator in place (an interrupted change is rolled back)."},
+        description = "Makes PARENT the parent of the differencing VHD CHILD: rewrites the parent's unique id,"
+                + " time stamp, name and every locator in place (an interrupted change is rolled back).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:changed", "1:a file is corrupt, CHILD is not a differencing disk, or a path does not"
                 + " fit its reserved space", "2:usage or I/O error"})

@@ -10,8 +10,9 @@ import picocli.CommandLine.Parameters;
 /** {@code diskimage xenserver-unpack}: {@link VhdChain#unpackXenServerImage}. */
 @Command(name = "xenserver-unpack", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Turns a XenServer image archive (a .tgz of 0.vhd, the top, 1.vhd, ... the base) into one",
-                "dynamic VHD: extracts it safely, reconnects and coalesces the chain, validates the result."},
+        description = "Turns a XenServer image archive (a .tgz of 0.vhd, the top, 1.vhd, ... the base) into one"
+                + " dynamic VHD: extracts it safely, reconnects and coalesces the chain, validates the"
+                + " result.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:written", "1:the archive, the chain or the result was refused",
                 "2:usage or I/O error, or OUT exists"})
