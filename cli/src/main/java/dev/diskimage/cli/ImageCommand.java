@@ -50,14 +50,19 @@ abstract class ImageCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String name = CommandLines.name(spec.commandLine());
         try {
-            execute(out, err);
+            try {
+                execute(out, err);
+            } catch (VhdCorruptException e) {
+                // Every vhd command reports a file that breaks the VHD format as a refused image.
+                throw VhdCommand.refused(e.path(), e);
+            }
         } catch (ImageUnacceptableException e) {
             err.println(name + ": " + oneLine(e.getMessage()));
             // A file that could not be read at all is an I/O error, as in image-check, not a verdict.
             return e.findings().stream().allMatch(f -> f.code() == FindingCode.UNREADABLE
                     || f.code() == FindingCode.NOT_A_REGULAR_FILE) ? ImageCheck.ERROR : ImageCheck.REJECTED;
-        } catch (VhdCorruptException | VhdChainException | ArchiveRefusedException e) {
-            // A file (or chain, or archive) that breaks the rules is a refusal, like a refused image.
+        } catch (VhdChainException | ArchiveRefusedException e) {
+            // A chain or an archive that breaks the rules is a refusal, like a refused image.
             org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
             err.println(name + ": " + oneLine(e.getMessage()));
             return ImageCheck.REJECTED;

@@ -2,7 +2,6 @@ package dev.diskimage.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.diskimage.conversion.vhd.VhdCorruptException;
 import dev.diskimage.conversion.vhd.VhdFile;
 import dev.diskimage.core.UntrustedText;
 import dev.diskimage.core.vhd.VhdDynamicHeader;
@@ -34,8 +33,6 @@ final class VhdInfoCommand extends ImageCommand {
             if (!quiet) {
                 out.print(json ? json(vhd) + System.lineSeparator() : text(vhd));
             }
-        } catch (VhdCorruptException e) {
-            throw VhdCommand.refused(file, e);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.diskimage.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.diskimage.conversion.vhd.VhdCorruptException;
 import dev.diskimage.conversion.vhd.VhdResize;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -58,12 +57,7 @@ final class VhdResizeCommand extends ImageCommand {
             throw new IllegalArgumentException("missing SIZE (try 'diskimage vhd resize --help')");
         }
         long newSize = SizeParser.parse(size);
-        VhdResize.Result result;
-        try {
-            result = VhdResize.resize(file, newSize, journal, shrink);
-        } catch (VhdCorruptException e) {
-            throw VhdCommand.refused(file, e);
-        }
+        VhdResize.Result result = VhdResize.resize(file, newSize, journal, shrink);
         if (quiet) {
             return;
         }
