@@ -8,19 +8,25 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A block device node, with the major:minor numbers cgroup {@code io.max} lines name.
+ * A block device node, with the major:minor numbers cgroup {@code io.max} lines name. Block
+ * devices are written in place (volumes); files get a sibling and a rename.
  *
  * @param path the device node
  * @param major the device's major number
  * @param minor the device's minor number
  */
-record BlockDevice(Path path, long major, long minor) {
+public record BlockDevice(Path path, long major, long minor) {
     // stat(2): file type bits of st_mode, and the block device type.
     private static final int S_IFMT = 0170000;
     private static final int S_IFBLK = 0060000;
 
-    /** The block device at {@code path} (links followed), or empty for anything else. */
-    static Optional<BlockDevice> at(Path path) {
+    /**
+     * The block device at {@code path} (links followed).
+     *
+     * @param path the path to look at
+     * @return the device, or empty for anything else (a file, a missing path)
+     */
+    public static Optional<BlockDevice> at(Path path) {
         try {
             Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,rdev");
             int mode = (Integer) attributes.get("mode");

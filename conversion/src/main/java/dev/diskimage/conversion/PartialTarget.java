@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * made it. A JVM killed with SIGKILL runs no cleanup, so the next conversion into the same
  * directory removes every sibling whose JVM is no longer alive ({@link #removeStale(Path)}, by
  * the rules of {@link OrphanedFiles}).
+ *
+ * <p>Public for the other packages of this module that write a file target from a stream (the
+ * image download flows); not a general-purpose API.
  */
-final class PartialTarget {
+public final class PartialTarget {
     private static final Logger LOG = LoggerFactory.getLogger(PartialTarget.class);
     static final String MARKER = ".diskimage-partial-";
     private static final Pattern NAME = Pattern.compile("^\\..*" + Pattern.quote(MARKER) + "(\\d{1,19})-[0-9a-f]{16}$");
@@ -43,8 +46,13 @@ final class PartialTarget {
         this.partial = partial;
     }
 
-    /** A fresh sibling name beside {@code target}; nothing is created yet (qemu-img creates it). */
-    static PartialTarget beside(Path target) {
+    /**
+     * A fresh sibling name beside {@code target}; nothing is created yet (the writer creates it).
+     *
+     * @param target the file that appears on {@link #commit()}
+     * @return the sibling
+     */
+    public static PartialTarget beside(Path target) {
         Path absolute = target.toAbsolutePath();
         String base = absolute.getFileName().toString();
         if (base.length() > MAX_BASE_LENGTH) {
@@ -74,11 +82,21 @@ final class PartialTarget {
         return bytes;
     }
 
-    Path path() {
+    /**
+     * The sibling the writer writes.
+     *
+     * @return its absolute path
+     */
+    public Path path() {
         return partial;
     }
 
-    Path target() {
+    /**
+     * The file that appears on {@link #commit()}.
+     *
+     * @return its absolute path
+     */
+    public Path target() {
         return target;
     }
 
@@ -86,8 +104,10 @@ final class PartialTarget {
      * Makes the written sibling durable and moves it onto the target in one step: fsync of the
      * file, rename (replacing an older target), fsync of the directory so the rename survives a
      * crash.
+     *
+     * @throws ImageIoException if a step fails; the sibling is removed then
      */
-    void commit() {
+    public void commit() {
         try {
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
                 channel.force(true);
@@ -103,7 +123,7 @@ final class PartialTarget {
     }
 
     /** Removes the sibling if it exists; never throws (a cleanup path). */
-    void discard() {
+    public void discard() {
         try {
             Files.deleteIfExists(partial);
         } catch (IOException e) {
@@ -114,9 +134,10 @@ final class PartialTarget {
     /**
      * Removes the siblings in {@code directory} whose JVM is no longer alive.
      *
+     * @param directory the directory to sweep
      * @return the files removed
      */
-    static List<Path> removeStale(Path directory) {
+    public static List<Path> removeStale(Path directory) {
         return OrphanedFiles.remove(directory, ".*" + MARKER + "*", NAME, "partial conversion output", entry -> {
             if (Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
                 Files.deleteIfExists(entry);
