@@ -227,4 +227,32 @@ class ImageDownloaderTest {
                 .isInstanceOf(ImageIntegrityException.class).hasMessageContaining("checksum (md5) mismatch");
         assertThat(FlowImages.entries(conversionDir)).isEmpty();
     }
+
+    @Test
+    void aFullDiskDuringTheDownloadNamesTheMountPointAndLeavesNothing() throws Exception {
+        assertThat(System.getProperty("user.name")).as("this test mounts a tmpfs, so it runs as root (as CI does)")
+                .isEqualTo("root");
+        Path small = Files.createDirectories(dir.resolve("small"));
+        assertThat(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .inheritIO().start().waitFor()).isZero();
+        try {
+            ImageDownloader tight = ImageDownloader.using(ImageValidator.of(ImagePolicy.defaults()),
+                    ImageConversionDirectory.of(small));
+            ImageMeta meta = service.add("qcow2", qcow2);
+            // No size in the record: nothing to check up front, so the disk fills up midway.
+            service.alterRecord(meta.id(), m -> new ImageMeta(m.id(), m.name(), m.status(), m.diskFormat(),
+                    m.containerFormat(), OptionalLong.empty(), m.virtualSize(), m.checksum(), m.osHashAlgo(),
+                    m.osHashValue(), m.visibility(), m.owner(), m.properties()));
+            assertThat(qcow2.length).isGreaterThan(1 << 20);
+            assertThatThrownBy(() -> tight.download(service, CTX, meta.id()))
+                    .isInstanceOfSatisfying(dev.diskimage.core.NotEnoughSpaceException.class,
+                            e -> assertThat(e.mountPoint()).isEqualTo(small));
+            assertThat(FlowImages.entries(small)).isEmpty();
+            service.alterRecord(meta.id(), m -> m.toBuilder().size(qcow2.length).build());
+            assertThatThrownBy(() -> tight.download(service, CTX, meta.id()))
+                    .as("with a size, refused before the download").isInstanceOf(dev.diskimage.core.NotEnoughSpaceException.class);
+        } finally {
+            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+        }
+    }
 }

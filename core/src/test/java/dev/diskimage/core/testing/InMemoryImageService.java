@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * sha512 multihash), for the flows' unit tests; the real Glance runs in the end-to-end tests.
  * Tests can alter what it stores and how it answers, to play a broken or lying service.
  */
-public final class InMemoryImageService implements ImageService {
+public class InMemoryImageService implements ImageService {
     private final Map<String, ImageMeta> records = new LinkedHashMap<>();
     private final Map<String, byte[]> data = new HashMap<>();
     private final AtomicInteger downloads = new AtomicInteger();
