@@ -4,13 +4,28 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Hashes an image's bytes as they pass, once, for both of Glance's hashes: the MD5
- * {@code checksum} and the {@code os_hash_algo} multihash. Not thread-safe: one pass, one
- * thread.
+ * {@code checksum} and the {@code os_hash_algo} multihash.
+ *
+ * <p>The two digests of a large chunk are computed at the same time, the multihash on a helper
+ * thread: each runs at about the same speed, so a download is hashed in the time of one digest,
+ * not two. {@link #update(byte[], int, int)} returns when both are done, so the caller may reuse
+ * its buffer. Not thread-safe: one pass, one caller.
  */
 public final class ImageHasher {
+    /** Chunks from this size up are hashed on two threads; smaller ones are not worth a hand-off. */
+    static final int PARALLEL_THRESHOLD = 64 << 10;
+    private static final ExecutorService HELPERS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "diskimage-hasher");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final MessageDigest md5 = HashAlgorithm.digest("MD5");
     private final HashAlgorithm algorithm;
@@ -56,9 +71,36 @@ public final class ImageHasher {
      * @param length how many
      */
     public void update(byte[] bytes, int offset, int length) {
-        md5.update(bytes, offset, length);
-        multihash.update(bytes, offset, length);
+        if (length >= PARALLEL_THRESHOLD) {
+            Future<?> other = HELPERS.submit(() -> multihash.update(bytes, offset, length));
+            md5.update(bytes, offset, length);
+            awaitHelper(other);
+        } else {
+            md5.update(bytes, offset, length);
+            multihash.update(bytes, offset, length);
+        }
         size += length;
+    }
+
+    private static void awaitHelper(Future<?> helper) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    helper.get();
+                    return;
+                } catch (InterruptedException e) {
+                    // The helper is using the caller's buffer: wait for it whatever happens.
+                    interrupted = true;
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("hashing failed", e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

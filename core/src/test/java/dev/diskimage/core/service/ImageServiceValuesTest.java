@@ -34,6 +34,24 @@ class ImageServiceValuesTest {
     }
 
     @Test
+    void largeChunksHashedOnTwoThreadsGiveTheSameDigestsAsSmallOnes() throws Exception {
+        byte[] data = new byte[3 * ImageHasher.PARALLEL_THRESHOLD + 17];
+        new java.util.Random(9).nextBytes(data);
+        ImageHasher large = ImageHasher.of(HashAlgorithm.SHA512);
+        large.update(data, 0, data.length);
+        ImageHasher small = ImageHasher.of(HashAlgorithm.SHA512);
+        for (int offset = 0; offset < data.length; offset += 1000) {
+            small.update(data, offset, Math.min(1000, data.length - offset));
+        }
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        ImageDigests expected = new ImageDigests(data.length,
+                hex.formatHex(java.security.MessageDigest.getInstance("MD5").digest(data)), HashAlgorithm.SHA512,
+                hex.formatHex(java.security.MessageDigest.getInstance("SHA-512").digest(data)));
+        assertThat(large.digests()).isEqualTo(expected);
+        assertThat(small.digests()).isEqualTo(expected);
+    }
+
+    @Test
     void theRecordNamesTheMultihashAlgorithm() {
         ImageHasher sha256 = ImageHasher.forImage(ImageMeta.builder("i").multihash("SHA256", "x").build());
         sha256.update(ABC, 0, 3);
