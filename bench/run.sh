@@ -40,3 +40,6 @@ java -cp "$classpath" dev.diskimage.bench.ConvertVsQemuImg bin/diskimage "$work/
 echo
 # Coalescing a two-level VHD chain (VhdChain.coalesceInto) vs cp of the same data (1 GiB).
 java -cp "$classpath" dev.diskimage.bench.CoalesceVsCp "$work/coalesce" "${BENCH_COALESCE_MIB:-1024}" 3
+echo
+# The download pass's hashing (md5 + sha512 together) vs sha512sum of the same 1 GiB file.
+java -cp "$classpath" dev.diskimage.bench.MultihashVsSha512sum "$work/multihash" "${BENCH_HASH_MIB:-1024}" 5

@@ -38,7 +38,7 @@ public final class CoalesceVsCp {
         Path top = dir.resolve("top.vhd");
         Files.deleteIfExists(base);
         Files.deleteIfExists(top);
-        run(List.of("qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=dynamic,force_size=on",
+        Bench.run(List.of("qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=dynamic,force_size=on",
                 base.toString(), Long.toString((long) sizeMiB * MIB)));
         try (VhdChain chain = VhdChain.open(base); VhdFile child = VhdFile.createDifferencing(top, chain.top())) {
             Random random = new Random(15);
@@ -65,8 +65,8 @@ public final class CoalesceVsCp {
                 ours[i] = timeCoalesce(top, merged);
             }
         }
-        double a = median(ours);
-        double b = median(baseline);
+        double a = Bench.median(ours);
+        double b = Bench.median(baseline);
         System.out.printf(Locale.ROOT, "%-48s median %7.3f s  runs %s%n", "VhdChain.coalesceInto (" + sizeMiB
                 + " MiB in the child)", a, Arrays.toString(ours));
         System.out.printf(Locale.ROOT, "%-48s median %7.3f s  runs %s%n", "cp of the child + sync", b,
@@ -84,22 +84,9 @@ public final class CoalesceVsCp {
     private static double timeCopy(List<String> cp, Path copy) throws Exception {
         Files.deleteIfExists(copy);
         long start = System.nanoTime();
-        run(cp);
-        run(List.of("sync", copy.toString()));
+        Bench.run(cp);
+        Bench.run(List.of("sync", copy.toString()));
         return (System.nanoTime() - start) / 1e9;
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
-    private static void run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getInputStream().readAllBytes();
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed");
-        }
-    }
 }

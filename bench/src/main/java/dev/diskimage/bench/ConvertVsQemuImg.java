@@ -13,7 +13,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -60,7 +59,7 @@ public final class ConvertVsQemuImg {
         if (!Files.exists(source)) {
             Path raw = dir.resolve("source.raw");
             writeData(raw, (long) sizeGiB << 30);
-            run(List.of("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), source.toString()));
+            Bench.run(List.of("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), source.toString()));
             Files.delete(raw);
         }
         String src = source.toString();
@@ -148,7 +147,7 @@ public final class ConvertVsQemuImg {
                 file.setLength(MIB);
             }
             String device = output(List.of("losetup", "-f", "--show", probe.toString())).strip();
-            run(List.of("losetup", "-d", device));
+            Bench.run(List.of("losetup", "-d", device));
             Files.delete(probe);
             return device.startsWith("/dev/loop");
         } catch (Exception e) {
@@ -157,8 +156,8 @@ public final class ConvertVsQemuImg {
     }
 
     private static void print(String oursName, String baselineName, double[] ours, double[] baseline) {
-        double a = median(ours);
-        double b = median(baseline);
+        double a = Bench.median(ours);
+        double b = Bench.median(baseline);
         System.out.printf(Locale.ROOT, "%-48s median %7.2f s  runs %s%n", oursName, a, round(ours));
         System.out.printf(Locale.ROOT, "%-48s median %7.2f s  runs %s%n", baselineName, b,
                 round(baseline));
@@ -178,12 +177,12 @@ public final class ConvertVsQemuImg {
             command.addAll(flags);
             command.addAll(List.of(source, target));
             long start = System.nanoTime();
-            run(command);
-            run(List.of("sync", target));
+            Bench.run(command);
+            Bench.run(List.of("sync", target));
             return (System.nanoTime() - start) / 1e9;
         } finally {
             if (loop) {
-                run(List.of("losetup", "-d", target));
+                Bench.run(List.of("losetup", "-d", target));
             }
         }
     }
@@ -206,7 +205,7 @@ public final class ConvertVsQemuImg {
         long start = System.nanoTime();
         ConversionResult result = converter.convertNow(ConvertRequest.builder(source, target, DiskFormat.RAW)
                 .sourceFormat(DiskFormat.QCOW2).cache(TargetCache.NONE).build());
-        run(List.of("sync", target.toString()));
+        Bench.run(List.of("sync", target.toString()));
         double seconds = (System.nanoTime() - start) / 1e9;
         if (!result.target().equals(target)) {
             throw new IllegalStateException("converted to " + result.target());
@@ -219,8 +218,8 @@ public final class ConvertVsQemuImg {
     private static double time(List<String> command, Path target) throws Exception {
         Files.deleteIfExists(target);
         long start = System.nanoTime();
-        run(command);
-        run(List.of("sync", target.toString()));
+        Bench.run(command);
+        Bench.run(List.of("sync", target.toString()));
         double seconds = (System.nanoTime() - start) / 1e9;
         Files.deleteIfExists(target);
         return seconds;
@@ -239,13 +238,6 @@ public final class ConvertVsQemuImg {
         }
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
     private static List<String> round(double[] values) {
         List<String> text = new ArrayList<>();
         for (double value : values) {
@@ -254,12 +246,4 @@ public final class ConvertVsQemuImg {
         return text;
     }
 
-    private static void run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        int exit = process.waitFor();
-        if (exit != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " exited " + exit);
-        }
-    }
 }

@@ -76,8 +76,8 @@ public final class LuksUnlockVsCryptsetup {
                 csWrong[round] = (System.nanoTime() - start) / 1e9;
             }
             System.out.printf(Locale.ROOT, "%-26s %10.3f s %10.3f s %7.2fx %10.3f s %10.3f s %7.2fx%n", volume[0],
-                    median(oursRight), median(csRight), median(oursRight) / median(csRight), median(oursWrong),
-                    median(csWrong), median(oursWrong) / median(csWrong));
+                    Bench.median(oursRight), Bench.median(csRight), Bench.median(oursRight) / Bench.median(csRight), Bench.median(oursWrong),
+                    Bench.median(csWrong), Bench.median(oursWrong) / Bench.median(csWrong));
         }
     }
 
@@ -85,12 +85,6 @@ public final class LuksUnlockVsCryptsetup {
         if (actual != expected) {
             throw new IllegalStateException("unlock answered " + actual + ", expected " + expected);
         }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 
     private static void create(Path file, Path key, String... options) throws IOException, InterruptedException {
