@@ -64,13 +64,15 @@ public final class ImageDownloader {
     private final ImageConversionDirectory directory;
     private final boolean allowUnhashed;
     private final Function<ImageMeta, Optional<StreamCheck>> extraChecks;
+    private final DownloadProgress progress;
 
     private ImageDownloader(ImageValidator validator, ImageConversionDirectory directory, boolean allowUnhashed,
-            Function<ImageMeta, Optional<StreamCheck>> extraChecks) {
+            Function<ImageMeta, Optional<StreamCheck>> extraChecks, DownloadProgress progress) {
         this.validator = Objects.requireNonNull(validator, "validator");
         this.directory = Objects.requireNonNull(directory, "directory");
         this.allowUnhashed = allowUnhashed;
         this.extraChecks = Objects.requireNonNull(extraChecks, "extraChecks");
+        this.progress = Objects.requireNonNull(progress, "progress");
     }
 
     /**
@@ -81,7 +83,7 @@ public final class ImageDownloader {
      * @return the downloader; images whose record has no hash are refused
      */
     public static ImageDownloader using(ImageValidator validator, ImageConversionDirectory directory) {
-        return new ImageDownloader(validator, directory, false, meta -> Optional.empty());
+        return new ImageDownloader(validator, directory, false, meta -> Optional.empty(), DownloadProgress.NONE);
     }
 
     /**
@@ -92,7 +94,7 @@ public final class ImageDownloader {
      * @return the new downloader
      */
     public ImageDownloader allowingUnhashedImages(boolean allow) {
-        return new ImageDownloader(validator, directory, allow, extraChecks);
+        return new ImageDownloader(validator, directory, allow, extraChecks, progress);
     }
 
     /**
@@ -103,7 +105,18 @@ public final class ImageDownloader {
      */
     ImageDownloader withStreamCheck(Function<ImageMeta, Optional<StreamCheck>> checks) {
         Function<ImageMeta, Optional<StreamCheck>> previous = extraChecks;
-        return new ImageDownloader(validator, directory, allowUnhashed, meta -> previous.apply(meta).or(() -> checks.apply(meta)));
+        return new ImageDownloader(validator, directory, allowUnhashed,
+                meta -> previous.apply(meta).or(() -> checks.apply(meta)), progress);
+    }
+
+    /**
+     * This downloader, telling {@code listener} how far each download has come.
+     *
+     * @param listener hears the bytes written after each chunk
+     * @return the new downloader
+     */
+    public ImageDownloader withProgress(DownloadProgress listener) {
+        return new ImageDownloader(validator, directory, allowUnhashed, extraChecks, listener);
     }
 
     /**
@@ -269,6 +282,7 @@ public final class ImageDownloader {
                     check.update(buffer, 0, n);
                 }
                 write(out, ByteBuffer.wrap(buffer, 0, n), outPath, limit == Long.MAX_VALUE ? n : limit - hasher.size() + n, name);
+                progress.transferred(meta, hasher.size());
             }
             report = inspecting.report();
         } catch (IOException e) {
