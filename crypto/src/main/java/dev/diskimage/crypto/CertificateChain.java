@@ -39,11 +39,13 @@ final class CertificateChain {
     }
 
     /**
-     * The chain from {@code signing} to a self-signed certificate of {@code trusted}, root first.
+     * Checks that a chain leads from {@code signing} to a self-signed certificate of
+     * {@code trusted}.
      *
+     * @return the number of certificates in the chain, {@code signing} and the root included
      * @throws SigningCertificateException if there is none, or an issuer or constraint refuses it
      */
-    List<X509Certificate> verify(X509Certificate signing, List<X509Certificate> trusted, Date now) {
+    int verify(X509Certificate signing, List<X509Certificate> trusted, Date now) {
         List<X509Certificate> chain = new ArrayList<>();
         chain.add(signing);
         X509Certificate current = signing;
@@ -61,7 +63,7 @@ final class CertificateChain {
         }
         Collections.reverse(chain);
         checkPathLengths(chain);
-        return List.copyOf(chain);
+        return chain.size();
     }
 
     private X509Certificate usableIssuer(X509Certificate issued, List<X509Certificate> trusted, Date now) {

@@ -15,7 +15,6 @@ import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.time.Clock;
 import java.util.Date;
-import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,9 +113,7 @@ public final class ImageSignatureVerifier {
         }
         int chainLength = 1;
         if (trust.requiresChain()) {
-            List<X509Certificate> chain = new CertificateChain(image, id)
-                    .verify(certificate, trust.trustedCertificates(), now);
-            chainLength = chain.size();
+            chainLength = new CertificateChain(image, id).verify(certificate, trust.trustedCertificates(), now);
         }
         Signature engine = engine(image, signature, key);
         LOG.debug("image '{}': signature {} prepared, certificate '{}' ({}), chain of {} under {}", image,

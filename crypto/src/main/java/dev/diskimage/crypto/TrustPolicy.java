@@ -1,11 +1,15 @@
 package dev.diskimage.crypto;
 
+import dev.diskimage.core.SignatureVerificationException;
+import dev.diskimage.core.UntrustedText;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which signing certificates an {@link ImageSignatureVerifier} accepts. Either any certificate
@@ -21,6 +25,7 @@ import java.util.Objects;
  * intermediates below it.
  */
 public final class TrustPolicy {
+    private static final Logger LOG = LoggerFactory.getLogger(TrustPolicy.class);
     /** The trusted certificates, parsed by Bouncy Castle; empty for {@link #validityOnly()}. */
     private final List<X509Certificate> trusted;
     /** Whether the signing certificate must chain to {@link #trusted}. */
@@ -70,9 +75,44 @@ public final class TrustPolicy {
     }
 
     /**
+     * Trusts the certificates with these ids in {@code store}, as Nova's trusted certificate ids
+     * (a server's {@code trusted_certs} or {@code default_trusted_certificate_ids}) name them in
+     * the key manager. As in cursive, an id the store cannot deliver is skipped with a warning:
+     * that only narrows what is trusted, and if nothing is left every chain is refused.
+     *
+     * @param store where the trusted certificates are
+     * @param certificateIds their ids
+     * @return the policy, requiring a chain to the certificates that were found
+     */
+    public static TrustPolicy trusting(CertificateStore store, Collection<String> certificateIds) {
+        Objects.requireNonNull(store, "store");
+        List<X509Certificate> parsed = new ArrayList<>(certificateIds.size());
+        for (String id : certificateIds) {
+            try {
+                X509Certificate found = store.certificate(id);
+                if (found == null) {
+                    LOG.warn("skipping trusted certificate '{}': not found", UntrustedText.sanitize(id, 120));
+                    continue;
+                }
+                parsed.add(BouncyCastle.reparse(found));
+            } catch (SignatureVerificationException missing) {
+                LOG.warn("skipping trusted certificate '{}': {}", UntrustedText.sanitize(id, 120), missing.getMessage());
+            } catch (CertificateException unreadable) {
+                LOG.warn("skipping trusted certificate '{}': it cannot be parsed", UntrustedText.sanitize(id, 120));
+            }
+        }
+        if (parsed.isEmpty()) {
+            LOG.warn("none of the {} trusted certificates could be loaded: every signing certificate will be refused",
+                    certificateIds.size());
+        }
+        return new TrustPolicy(List.copyOf(parsed), true);
+    }
+
+    /**
      * The trusted certificates.
      *
-     * @return the certificates given to {@link #trusting}; empty for {@link #validityOnly()}
+     * @return the certificates given to or loaded by {@link #trusting}; empty for
+     *     {@link #validityOnly()}
      */
     public List<X509Certificate> trustedCertificates() {
         return trusted;

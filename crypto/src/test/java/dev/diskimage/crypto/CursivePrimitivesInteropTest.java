@@ -24,9 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Against Python cryptography, the library cursive verifies with, driven as cursive drives it
  * ({@code cursive_primitives.py}): what Python signs (RSA-PSS with {@code PSS.MAX_LENGTH}, as
  * Glance documents) verifies here, and what the tests' signer makes verifies there as a
- * prehashed signature. Skipped without python3 and cryptography; Python cryptography 45 and
- * later dropped the binary {@code sect} curves, so those are proven against OpenSSL only
- * ({@link OpenSslSignatureInteropTest}).
+ * prehashed signature. Skipped without python3 and cryptography; recent Python cryptography
+ * releases (48 here) no longer have the binary {@code sect} curves, so those are proven against
+ * OpenSSL only ({@link OpenSslSignatureInteropTest}).
  */
 class CursivePrimitivesInteropTest {
     private static final Clock CLOCK = Clock.fixed(TestSigner.NOW, ZoneOffset.UTC);

@@ -96,6 +96,14 @@ class DirectoryCertificateStoreTest {
     }
 
     @Test
+    void aFileAtTheCapIsParsed() throws Exception {
+        Files.write(dir.resolve(UUID + ".pem"), new byte[DirectoryCertificateStore.MAX_FILE_BYTES]);
+
+        assertThatThrownBy(() -> CertificateStore.directory(dir).certificate(UUID))
+                .isInstanceOf(SigningCertificateException.class).hasMessageContaining("is not a PEM or DER");
+    }
+
+    @Test
     void aDirectoryInPlaceOfTheFileIsUnreadable() throws Exception {
         Files.createDirectory(dir.resolve(UUID + ".pem"));
 

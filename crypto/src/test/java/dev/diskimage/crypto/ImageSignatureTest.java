@@ -101,9 +101,29 @@ class ImageSignatureTest {
     }
 
     @Test
+    void anEmptySignatureSaysSo() {
+        Map<String, String> properties = complete();
+        properties.put(ImageSignature.SIGNATURE, " \n");
+
+        assertThatThrownBy(() -> ImageSignature.fromProperties(properties))
+                .hasMessage("image signature property img_signature: the signature is empty");
+        properties.put(ImageSignature.SIGNATURE, "AAE");
+        assertThatThrownBy(() -> ImageSignature.fromProperties(properties))
+                .hasMessageContaining("not a multiple of 4");
+    }
+
+    @Test
+    void aSignatureAtTheLengthCapIsDecoded() {
+        Map<String, String> properties = complete();
+        properties.put(ImageSignature.SIGNATURE, "AAAA".repeat(4096));
+
+        assertThat(ImageSignature.fromProperties(properties).orElseThrow().signature()).hasSize(3 * 4096);
+    }
+
+    @Test
     void anOverlongSignatureIsRefusedWithoutDecodingIt() {
         Map<String, String> properties = complete();
-        properties.put(ImageSignature.SIGNATURE, "A".repeat(16 * 1024 + 4));
+        properties.put(ImageSignature.SIGNATURE, "AAAA".repeat(4096) + "=");
 
         assertThatThrownBy(() -> ImageSignature.fromProperties(properties))
                 .isInstanceOfSatisfying(SignaturePropertiesException.class, e -> assertThat(e.problem())
@@ -223,6 +243,7 @@ class ImageSignatureTest {
                 UUID);
 
         assertThat(one).isEqualTo(same).hasSameHashCodeAs(same).isNotEqualTo(other);
+        assertThat(one.hashCode()).isNotEqualTo(other.hashCode());
         assertThat(one.equals(new ImageSignature(SIGNATURE.clone(), SignatureHashMethod.SHA_384,
                 SignatureKeyType.DSA, UUID))).isFalse();
         assertThat(one).hasToString("ImageSignature[SHA-512, DSA, certificate=" + UUID + ", 6 bytes]");

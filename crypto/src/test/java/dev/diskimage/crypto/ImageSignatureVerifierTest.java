@@ -107,6 +107,18 @@ class ImageSignatureVerifierTest {
     }
 
     @Test
+    void tamperedDataFedAsByteBuffersFailsNamingWhatWasFed() throws Exception {
+        ImageSignature signature = signedWithSelfSigned(SignatureKeyType.ECC_SECP384R1, SignatureHashMethod.SHA_384,
+                data);
+        ImageSignatureVerifier verifier = prepare(signature);
+        verifier.update(ByteBuffer.wrap(data, 0, 1000));
+        verifier.update(ByteBuffer.wrap(data, 1001, 500));
+
+        assertThatThrownBy(verifier::verify).isInstanceOf(SignatureMismatchException.class)
+                .hasMessageContaining(", 1500 bytes)");
+    }
+
+    @Test
     void anEmptyImageCanBeSignedAndVerified() throws Exception {
         ImageSignature signature = signedWithSelfSigned(SignatureKeyType.RSA_PSS, SignatureHashMethod.SHA_256,
                 new byte[0]);
@@ -123,7 +135,7 @@ class ImageSignatureVerifierTest {
         verifier.update(data, 0, data.length - 1);
 
         assertThatThrownBy(verifier::verify).isInstanceOf(SignatureMismatchException.class)
-                .hasMessageContaining((data.length - 1) + " bytes");
+                .hasMessageContaining(", " + (data.length - 1) + " bytes)");
     }
 
     @Test
@@ -221,7 +233,10 @@ class ImageSignatureVerifierTest {
                 e -> {
                     assertThat(e.reason()).isEqualTo(SigningCertificateException.Reason.KEY_TYPE_MISMATCH);
                     assertThat(e.certificateId()).isEqualTo(uuid);
-                    assertThat(e).hasMessageContaining("image 'cirros'").hasMessageContaining(claimed.propertyValue());
+                    assertThat(e).hasMessageContaining("image 'cirros'").hasMessageContaining(claimed.propertyValue())
+                            .hasMessageContaining(claimed.curveName().isPresent() && actual.curveName().isPresent()
+                                    ? "an EC key on another curve" : "holds a " + (actual == SignatureKeyType.RSA_PSS
+                                            ? "RSA" : actual == SignatureKeyType.DSA ? "DSA" : "EC") + " key");
                 });
     }
 
@@ -236,6 +251,20 @@ class ImageSignatureVerifierTest {
         assertThatThrownBy(() -> prepare(signature)).isInstanceOfSatisfying(SigningCertificateException.class,
                 e -> assertThat(e.reason()).isEqualTo(SigningCertificateException.Reason.KEY_TYPE_MISMATCH))
                 .hasMessageContaining("512 bits");
+    }
+
+    @Test
+    void anRsaKeyJustLargeEnoughForAnEmptySaltIsAccepted() throws Exception {
+        // 528 bits: emLen = 66 = 64 (SHA-512) + 2, so the largest salt is 0
+        KeyPair tight = TestSigner.rsa(528);
+        String uuid = TestSigner.store(dir, TestSigner.certificate("tight", tight).issue());
+        byte[] signed = TestSigner.sign(tight.getPrivate(), tight.getPublic(), SignatureKeyType.RSA_PSS,
+                SignatureHashMethod.SHA_512, data);
+        ImageSignatureVerifier verifier = prepare(ImageSignature.fromProperties(
+                TestSigner.properties(signed, SignatureHashMethod.SHA_512, SignatureKeyType.RSA_PSS, uuid)).orElseThrow());
+        verifier.update(data, 0, data.length);
+
+        verifier.verify();
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
@@ -270,6 +271,42 @@ class TrustPolicyTest {
     }
 
     @Test
+    void chainsOfSixteenCertificatesAreFollowedAndLongerOnesRefused() throws Exception {
+        List<X509Certificate> trusted = new ArrayList<>(List.of(root));
+        X509Certificate issuer = root;
+        KeyPair issuerKey = rootKey;
+        for (int i = 1; i <= 14; i++) {
+            KeyPair key = newKey();
+            issuer = TestSigner.certificate("ca " + i, key).ca().issuedBy(issuer, issuerKey.getPrivate()).issue();
+            issuerKey = key;
+            trusted.add(issuer);
+        }
+        // root + 14 intermediates + the signing certificate: 16
+        verify(leafUnder(issuer, issuerKey), TrustPolicy.trusting(trusted));
+
+        KeyPair key = newKey();
+        X509Certificate fifteenth = TestSigner.certificate("ca 15", key).ca()
+                .issuedBy(issuer, issuerKey.getPrivate()).issue();
+        trusted.add(fifteenth);
+        X509Certificate seventeenth = leafUnder(fifteenth, key);
+        assertThatThrownBy(() -> verify(seventeenth, TrustPolicy.trusting(trusted)))
+                .isInstanceOfSatisfying(SigningCertificateException.class, e -> assertThat(e.reason())
+                        .isEqualTo(SigningCertificateException.Reason.UNTRUSTED))
+                .hasMessageContaining("longer than 16");
+    }
+
+    @Test
+    void theChainCountsEveryCertificateFromTheSigningOneToTheRoot() {
+        X509Certificate intermediate = intermediate(TestSigner.certificate("intermediate", intermediateKey).ca());
+        CertificateChain chain = new CertificateChain("cirros", "id");
+        java.util.Date now = java.util.Date.from(TestSigner.NOW);
+
+        assertThat(chain.verify(leafUnder(intermediate, intermediateKey), List.of(root, intermediate), now))
+                .isEqualTo(3);
+        assertThat(chain.verify(root, List.of(root), now)).isEqualTo(1);
+    }
+
+    @Test
     void theSigningCertificatesOwnDatesAreCheckedUnderEitherPolicy() {
         X509Certificate expiredLeaf = TestSigner.certificate("leaf", leafKey).issuedBy(root, rootKey.getPrivate())
                 .valid(TestSigner.NOW.minus(Duration.ofDays(10)), TestSigner.NOW.minus(Duration.ofDays(1))).issue();
@@ -284,6 +321,25 @@ class TrustPolicyTest {
         X509Certificate other = TestSigner.certificate("other root", otherKey).ca().issue();
 
         verify(leafUnder(other, otherKey), TrustPolicy.validityOnly());
+    }
+
+    @Test
+    void trustedCertificatesCanComeFromAStoreByIdAndMissingOnesAreSkippedAsInCursive() throws Exception {
+        X509Certificate intermediate = intermediate(TestSigner.certificate("intermediate", intermediateKey).ca());
+        Path trustedDir = java.nio.file.Files.createDirectory(dir.resolve("trusted"));
+        String rootId = TestSigner.store(trustedDir, root);
+        String intermediateId = TestSigner.store(trustedDir, intermediate);
+        CertificateStore trustedStore = CertificateStore.directory(trustedDir);
+        String missing = "00000000-0000-4000-8000-000000000000";
+
+        TrustPolicy policy = TrustPolicy.trusting(trustedStore, List.of(missing, rootId, "../etc", intermediateId));
+        assertThat(policy.trustedCertificates()).containsExactly(root, intermediate);
+        verify(leafUnder(intermediate, intermediateKey), policy);
+
+        TrustPolicy nothing = TrustPolicy.trusting(trustedStore, List.of(missing));
+        assertThat(nothing.requiresChain()).isTrue();
+        assertRefused(leafUnder(root, rootKey), nothing, SigningCertificateException.Reason.UNTRUSTED);
+        assertThat(TrustPolicy.trusting(id -> null, List.of("x")).trustedCertificates()).isEmpty();
     }
 
     @Test
