@@ -126,11 +126,13 @@ final class CertificateChain {
         }
     }
 
-    /** Cursive's {@code can_sign_certificates}: basic constraints CA and keyCertSign. */
+    /**
+     * Cursive's {@code can_sign_certificates}: basic constraints CA and keyCertSign. Bouncy
+     * Castle's certificates (every one here is re-parsed by it) pad the key usage to 9 bits.
+     */
     static boolean canSignCertificates(X509Certificate certificate) {
         boolean[] keyUsage = certificate.getKeyUsage();
-        return certificate.getBasicConstraints() >= 0 && keyUsage != null && keyUsage.length > KEY_CERT_SIGN
-                && keyUsage[KEY_CERT_SIGN];
+        return certificate.getBasicConstraints() >= 0 && keyUsage != null && keyUsage[KEY_CERT_SIGN];
     }
 
     static boolean validAt(X509Certificate certificate, Date now) {
