@@ -7,6 +7,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,8 +96,11 @@ public final class TrustPolicy {
                     continue;
                 }
                 parsed.add(BouncyCastle.reparse(found));
-            } catch (SignatureVerificationException missing) {
-                LOG.warn("skipping trusted certificate '{}': {}", UntrustedText.sanitize(id, 120), missing.getMessage());
+            } catch (SigningCertificateException refused) {
+                LOG.warn("skipping trusted certificate '{}': {}", refused.certificateId(),
+                        refused.reason().name().toLowerCase(Locale.ROOT).replace('_', ' '));
+            } catch (SignatureVerificationException failed) {
+                LOG.warn("skipping trusted certificate '{}': {}", UntrustedText.sanitize(id, 120), failed.getMessage());
             } catch (CertificateException unreadable) {
                 LOG.warn("skipping trusted certificate '{}': it cannot be parsed", UntrustedText.sanitize(id, 120));
             }
