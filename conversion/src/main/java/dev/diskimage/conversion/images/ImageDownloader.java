@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
  * again as a file before it is handed out. Anything else deletes what was written and raises a
  * typed error naming the image: {@link ImageIntegrityException},
  * {@link ImageUnacceptableException}, {@link dev.diskimage.core.NotEnoughSpaceException},
+ * {@link dev.diskimage.core.SignatureVerificationException} (with {@link #withSignatures}),
  * {@link ImageServiceUnavailableException} (the connection broke), or the service's own errors.
  *
  * <p>Immutable and thread-safe.
@@ -95,6 +96,17 @@ public final class ImageDownloader {
      */
     public ImageDownloader allowingUnhashedImages(boolean allow) {
         return new ImageDownloader(validator, directory, allow, extraChecks, progress);
+    }
+
+    /**
+     * This downloader, verifying image signatures: a signed image's certificate before its
+     * download, its signature over the bytes in the same pass as the hashes.
+     *
+     * @param policy certificates, trusted roots, and whether unsigned images are accepted
+     * @return the new downloader
+     */
+    public ImageDownloader withSignatures(SignaturePolicy policy) {
+        return withStreamCheck(policy::checkFor);
     }
 
     /**
