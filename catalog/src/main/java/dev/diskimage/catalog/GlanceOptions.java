@@ -45,7 +45,18 @@ public record GlanceOptions(Duration connectTimeout, Duration readTimeout, int m
             "connection", "expect", "upgrade", "transfer-encoding", "x-auth-token", "x-user-id", "x-project-id",
             "x-tenant-id", "x-roles", "x-identity-status", "x-openstack-request-id");
 
-    /** Validates and copies the parts. */
+    /**
+     * Validates and copies the parts.
+     *
+     * @param connectTimeout how long opening a connection may take; positive
+     * @param readTimeout how long the service may stay silent; positive
+     * @param maxAttempts attempts per retryable call, 1 to {@link #MAX_ATTEMPTS_LIMIT}
+     * @param initialBackoff the first pause; not negative
+     * @param maxBackoff the longest pause; at least {@code initialBackoff}
+     * @param maxMetadataBytes the metadata cap, 1 KiB to {@link #MAX_METADATA_BYTES_LIMIT}
+     * @param headers extra headers: names are tokens and not the client's own headers, values
+     *     without control characters
+     */
     public GlanceOptions {
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(readTimeout, "readTimeout");

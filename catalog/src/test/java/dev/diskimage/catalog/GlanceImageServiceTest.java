@@ -262,9 +262,13 @@ class GlanceImageServiceTest {
     }
 
     @Test
-    void theRequestIdReachesGlancesLog() throws IOException {
+    void theRequestIdReachesGlancesLog() throws IOException, InterruptedException {
         RequestContext traced = GlanceServer.context();
         service.list(traced, ImageQuery.all().pageSize(1)).findFirst();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!Files.readString(glance.logFile()).contains(traced.requestId()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         assertThat(Files.readString(glance.logFile())).contains(traced.requestId());
     }
 
