@@ -75,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * whose retry finds the image gone has succeeded. Data streams both ways, never buffered whole;
  * a download whose body stalls for the read timeout, breaks off or ends short fails with
  * {@link ImageServiceUnavailableException} from {@code read}. Metadata answers over
- * {@link GlanceOptions#maxMetadataBytes()} are refused.
+ * {@link GlanceOptions#maxMetadataBytes()} are refused. An upload whose stream holds more or
+ * fewer bytes than the size given fails with {@link IllegalArgumentException}.
  *
  * <p>Errors: 401 and 403 are {@link ImageServiceAuthorizationException}, 404
  * {@link ImageNotFoundException}, 409 {@link ImageConflictException}, 413
@@ -97,6 +98,9 @@ public final class GlanceImageService implements ImageService {
     private static final int MAX_REQUEST_ID = 64;
 
     private static final String IMAGES = "/v2/images";
+
+    /** Query parameters the client sets itself for paging. */
+    private static final Set<String> PAGING_PARAMETERS = Set.of("limit", "marker", "sort_key", "sort_dir", "sort");
 
     private final String endpoint;
     private final GlanceOptions options;
@@ -184,6 +188,12 @@ public final class GlanceImageService implements ImageService {
                 .append("&sort_dir=").append(query.ascending() ? "asc" : "desc");
         new java.util.TreeMap<>(query.filters()).forEach((key, value) ->
                 path.append('&').append(encode(key)).append('=').append(encode(value)));
+        for (String key : query.filters().keySet()) {
+            if (PAGING_PARAMETERS.contains(key)) {
+                throw new IllegalArgumentException("filter " + UntrustedText.sanitize(key, 100)
+                        + " is a paging parameter: set it through ImageQuery's page size and sort order");
+            }
+        }
         Pages pages = new Pages(ctx, path.toString());
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL),
                 false);
@@ -206,11 +216,18 @@ public final class GlanceImageService implements ImageService {
             closeQuietly(response.body());
             return null;
         });
-        if (size.isPresent() && progress.count() != size.getAsLong()) {
-            throw new ImageServiceException(prefix(call) + "the data had " + progress.count() + " bytes, not the "
-                    + size.getAsLong() + " declared", -1, null);
-        }
         return get(ctx, id);
+    }
+
+    /** The JDK fails an upload whose stream is shorter or longer than its Content-Length: the caller's error, not Glance's. */
+    private void refuseWrongSize(Call call, Body body) {
+        Progress progress = body.upload();
+        OptionalLong size = body.size();
+        if (size.isPresent() && (progress.count() > size.getAsLong()
+                || progress.ended() && progress.count() != size.getAsLong())) {
+            throw new IllegalArgumentException(prefix(call) + "the data has " + (progress.ended() ? "" : "more than ")
+                    + progress.count() + " bytes, not the " + size.getAsLong() + " declared");
+        }
     }
 
     @Override
@@ -305,6 +322,9 @@ public final class GlanceImageService implements ImageService {
             try {
                 response = send(request(ctx, call, body), call, body);
             } catch (IOException e) {
+                if (body != null && body.upload() != null) {
+                    refuseWrongSize(call, body);
+                }
                 boolean unsent = neverSent(e) && (body == null || body.upload() == null || !body.upload().touched());
                 if (!last && (call.idempotent() || unsent)) {
                     mayHaveActed |= !unsent;
@@ -625,6 +645,7 @@ public final class GlanceImageService implements ImageService {
         private volatile long count;
         private volatile long lastActivity = System.nanoTime();
         private volatile boolean touched;
+        private volatile boolean ended;
 
         Progress(InputStream in) {
             super(in);
@@ -646,12 +667,18 @@ public final class GlanceImageService implements ImageService {
             return touched;
         }
 
+        boolean ended() {
+            return ended;
+        }
+
         @Override
         public int read() throws IOException {
             touched = true;
             int b = super.read();
             if (b >= 0) {
                 count++;
+            } else {
+                ended = true;
             }
             lastActivity = System.nanoTime();
             return b;
@@ -663,6 +690,8 @@ public final class GlanceImageService implements ImageService {
             int n = super.read(buffer, offset, length);
             if (n > 0) {
                 count += n;
+            } else if (n < 0) {
+                ended = true;
             }
             lastActivity = System.nanoTime();
             return n;

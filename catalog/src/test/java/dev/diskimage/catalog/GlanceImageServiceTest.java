@@ -227,6 +227,22 @@ class GlanceImageServiceTest {
     }
 
     @Test
+    void dataShorterOrLongerThanDeclaredIsRefusedAndTheImageKeepsNoData() {
+        String id = service.create(ctx, NewImage.of("short", "raw")).id();
+        assertThatThrownBy(() -> service.upload(ctx, id, new ByteArrayInputStream(new byte[500]), OptionalLong.of(1000)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has 500 bytes, not the 1000 declared");
+        assertThatThrownBy(() -> service.upload(ctx, id, new ByteArrayInputStream(new byte[1500]), OptionalLong.of(1000)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not the 1000 declared");
+        assertThat(service.get(ctx, id).status()).isNotEqualTo(ImageStatus.ACTIVE);
+    }
+
+    @Test
+    void pagingParametersAreNotFilters() {
+        assertThatThrownBy(() -> service.list(ctx, ImageQuery.all().where("marker", "x")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void downloadingAQueuedImageSaysItHasNoData() {
         String id = service.create(ctx, NewImage.of("queued", "raw")).id();
         assertThatThrownBy(() -> service.download(ctx, id))
