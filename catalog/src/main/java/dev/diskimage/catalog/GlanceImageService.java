@@ -349,7 +349,7 @@ public final class GlanceImageService implements ImageService {
                 closeQuietly(response.body());
                 return null;
             }
-            if (status >= 300 && !(status == 204 && call.accept().equals("application/octet-stream"))) {
+            if (status >= 300) {
                 throw error(call, response, attempt);
             }
             try {
