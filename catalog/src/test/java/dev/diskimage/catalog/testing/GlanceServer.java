@@ -46,6 +46,12 @@ public final class GlanceServer implements AutoCloseable {
     /** The user every {@link #context()} acts for. */
     public static final String USER = "tester";
 
+    /**
+     * A system property naming the one directory to take {@code glance-api} and
+     * {@code glance-manage} from, instead of the {@code PATH} and {@code /usr/bin}.
+     */
+    public static final String BIN_PROPERTY = "diskimage.glance.bin";
+
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Pattern FILE_GET = Pattern.compile("\"GET /v2/images/([^/ ?\"]+)/file HTTP/1\\.[01]\" 200 ");
 
@@ -394,7 +400,9 @@ public final class GlanceServer implements AutoCloseable {
     }
 
     private static String findProgram() {
-        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/bin:/usr/local/bin";
+        String override = System.getProperty(BIN_PROPERTY);
+        String path = override != null ? override
+                : System.getenv().getOrDefault("PATH", "") + ":/usr/bin:/usr/local/bin";
         for (String dir : path.split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "glance-api"))
                     && Files.isExecutable(Path.of(dir, "glance-manage"))) {
