@@ -1,4 +1,6 @@
 /**
- * diskimage catalog module: its capabilities arrive with their issues; see DESIGN.md for its scope.
+ * Where images come from: {@link dev.diskimage.catalog.GlanceImageService}, the
+ * {@link dev.diskimage.core.service.ImageService} over Glance's image API v2 (see
+ * {@code docs/glance.md}).
  */
 package dev.diskimage.catalog;
