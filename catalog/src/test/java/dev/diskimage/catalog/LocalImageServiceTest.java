@@ -809,6 +809,68 @@ class LocalImageServiceTest {
     }
 
     @Test
+    void aProcessKilledMidUploadLeavesAQueuedImageAndAPartialTheNextOpenRemoves() throws Exception {
+        LocalImageService service = service();
+        String id = service.create(CTX, NewImage.of("a", "raw")).id();
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), EndlessUpload.class.getName(), dir.toString(), id)
+                .redirectErrorStream(true).start();
+        try {
+            // Wait until the child has written some data into its partial file.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (filesIn().stream().noneMatch(name -> name.contains(".data.partial-" + child.pid() + "-"))
+                    || partialSize() < (1 << 20)) {
+                assertThat(child.isAlive()).as(new String(child.getInputStream().readNBytes(
+                        child.getInputStream().available()), UTF_8)).isTrue();
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(20);
+            }
+        } finally {
+            child.destroyForcibly(); // SIGKILL: no cleanup runs in the child
+            child.waitFor(60, TimeUnit.SECONDS);
+        }
+        assertThat(filesIn()).anyMatch(name -> name.contains(".data.partial-"));
+        assertThat(service.get(CTX, id).status()).isEqualTo(ImageStatus.QUEUED);
+
+        LocalImageService reopened = LocalImageService.open(dir);
+
+        assertThat(filesIn()).containsExactlyInAnyOrder(id + ".json", "." + id + ".lock");
+        assertThat(reopened.upload(CTX, id, new ByteArrayInputStream(bytes(3, 1)), OptionalLong.of(3)).status())
+                .isEqualTo(ImageStatus.ACTIVE);
+    }
+
+    private long partialSize() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().contains(".data.partial-"))
+                    .mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    /** The child of {@link #aProcessKilledMidUploadLeavesAQueuedImageAndAPartialTheNextOpenRemoves()}. */
+    static final class EndlessUpload {
+        public static void main(String[] args) {
+            InputStream endless = new InputStream() {
+                @Override
+                public int read() {
+                    return 1;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    java.util.Arrays.fill(b, off, off + len, (byte) 1);
+                    return len;
+                }
+            };
+            LocalImageService.open(Path.of(args[0])).upload(CTX, args[1], endless, OptionalLong.empty());
+        }
+    }
+
+    @Test
     void deletesAndCreatesWithOneIdDoNotInterleave() throws Exception {
         LocalImageService service = service();
         String id = UUID.randomUUID().toString();
