@@ -29,6 +29,7 @@ import picocli.CommandLine.Parameters;
  * {@code diskimage upload}: validates a file, creates an image record, uploads the bytes while
  * hashing them here, and checks the service's checksum and multihash against this side's. A
  * refused file creates nothing; a failed or mismatched upload deletes the record it created.
+ * A progress bar on standard error when it is a terminal.
  */
 @Command(name = "upload", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
@@ -71,7 +72,7 @@ final class UploadCommand extends ImageCommand {
         ImageMeta created = images.create(ctx, request);
         ImageMeta uploaded;
         try {
-            uploaded = upload(images, ctx, created, image);
+            uploaded = upload(images, ctx, created, image, err);
         } catch (RuntimeException e) {
             discard(images, ctx, created);
             throw e;
@@ -93,16 +94,29 @@ final class UploadCommand extends ImageCommand {
     }
 
     /** Uploads the validated file, hashing what is sent, and checks the service's record against it. */
-    private ImageMeta upload(ImageService images, RequestContext ctx, ImageMeta created, ValidatedImage image) {
+    private ImageMeta upload(ImageService images, RequestContext ctx, ImageMeta created, ValidatedImage image,
+            PrintWriter err) {
         image.requireUnchanged();
         ImageHasher hasher = ImageHasher.of(HashAlgorithm.SHA512);
         ImageMeta uploaded;
-        long size;
+        ProgressBar bar = !quiet && ProgressBar.stderrIsTerminal() ? new ProgressBar(err) : null;
         try (InputStream in = new HashingInputStream(Files.newInputStream(file), hasher)) {
-            size = Files.size(file);
-            uploaded = images.upload(ctx, created.id(), in, OptionalLong.of(size));
+            long size = Files.size(file);
+            InputStream sent = bar == null || size == 0 ? in : new FilterInputStream(in) {
+                @Override
+                public int read(byte[] bytes, int offset, int length) throws IOException {
+                    int n = super.read(bytes, offset, length);
+                    bar.accept(100.0 * hasher.size() / size);
+                    return n;
+                }
+            };
+            uploaded = images.upload(ctx, created.id(), sent, OptionalLong.of(size));
         } catch (IOException e) {
             throw new ImageIoException("cannot read the image to upload from", file, e);
+        } finally {
+            if (bar != null) {
+                bar.finish();
+            }
         }
         // The bytes sent must be the bytes validated.
         image.requireUnchanged();
