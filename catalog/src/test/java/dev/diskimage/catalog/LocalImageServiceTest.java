@@ -408,6 +408,82 @@ class LocalImageServiceTest {
     }
 
     @Test
+    void attributesAndPropertiesHaveGlancesLimits() {
+        LocalImageService service = service();
+        String id = service.create(CTX, NewImage.of("n".repeat(255), "raw")).id();
+        assertThatThrownBy(() -> service.create(CTX, NewImage.of("n".repeat(256), "raw")))
+                .isInstanceOf(ImageServiceException.class).hasMessageContaining("name is longer than 255");
+        service.update(CTX, id, ImageChanges.setting(Map.of("k".repeat(255), "v".repeat(65_535), "min_disk", "0")),
+                false);
+        assertThatThrownBy(() -> service.update(CTX, id, ImageChanges.setting(Map.of("k".repeat(256), "v")), false))
+                .isInstanceOf(ImageServiceException.class).hasMessageContaining("1 to 255 characters");
+        assertThatThrownBy(() -> service.update(CTX, id, ImageChanges.setting(Map.of("", "v")), false))
+                .isInstanceOf(ImageServiceException.class).hasMessageContaining("1 to 255 characters");
+        assertThatThrownBy(() -> service.update(CTX, id, ImageChanges.setting(Map.of("k", "v".repeat(65_536))), false))
+                .isInstanceOf(ImageServiceException.class).hasMessageContaining("longer than 65535");
+        Map<String, String> many = new java.util.HashMap<>();
+        for (int i = 0; i < 127; i++) {
+            many.put("p" + i, "v");
+        }
+        service.update(CTX, id, ImageChanges.setting(many), false);
+        assertThat(service.get(CTX, id).properties()).hasSize(128 + 3);
+        assertThatThrownBy(() -> service.update(CTX, id, ImageChanges.setting(Map.of("one-more", "v")), false))
+                .isInstanceOf(ImageServiceException.class).hasMessageContaining("more than 128 properties");
+    }
+
+    @Test
+    void refusesANegativeDeclaredSize() {
+        LocalImageService service = service();
+        String id = service.create(CTX, NewImage.of("a", "raw")).id();
+        assertThatThrownBy(() -> service.upload(CTX, id, new ByteArrayInputStream(new byte[0]), OptionalLong.of(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anUploadToAnActiveImageIsRefusedBeforeReadingAByte() {
+        LocalImageService service = service();
+        String id = service.create(CTX, NewImage.of("a", "raw")).id();
+        service.upload(CTX, id, new ByteArrayInputStream(bytes(10, 1)), OptionalLong.of(10));
+        ByteArrayInputStream second = new ByteArrayInputStream(bytes(10, 2));
+        assertThatThrownBy(() -> service.upload(CTX, id, second, OptionalLong.of(10)))
+                .isInstanceOf(ImageConflictException.class);
+        assertThat(second.available()).isEqualTo(10);
+    }
+
+    @Test
+    void anImageAnotherProcessMadeActiveDuringAnUploadKeepsTheOtherData() throws IOException {
+        LocalImageService service = service();
+        String id = service.create(CTX, NewImage.of("a", "raw")).id();
+        Path recordFile = dir.resolve(id + ".json");
+        byte[] theirs = bytes(7, 9);
+        ImageDigests theirDigests = digests(theirs);
+        InputStream racing = new InputStream() {
+            private boolean raced;
+
+            @Override
+            public int read() throws IOException {
+                if (!raced) {
+                    raced = true;
+                    // What another process's finished upload leaves: its data and an active record.
+                    Files.write(dir.resolve(id + ".data"), theirs);
+                    Files.writeString(recordFile, Files.readString(recordFile)
+                            .replace("\"status\":\"queued\"", "\"status\":\"active\",\"size\":7,\"checksum\":\""
+                                    + theirDigests.md5() + "\",\"os_hash_algo\":\"sha512\",\"os_hash_value\":\""
+                                    + theirDigests.multihash() + "\""));
+                    return 1;
+                }
+                return -1;
+            }
+        };
+        assertThatThrownBy(() -> service.upload(CTX, id, racing, OptionalLong.empty()))
+                .isInstanceOf(ImageConflictException.class);
+        try (InputStream in = service.download(CTX, id)) {
+            assertThat(in.readAllBytes()).isEqualTo(theirs);
+        }
+        assertThat(filesIn()).noneMatch(name -> name.contains("partial"));
+    }
+
+    @Test
     void deleteRemovesBothFiles() throws IOException {
         LocalImageService service = service();
         String id = service.create(CTX, NewImage.of("a", "raw")).id();
@@ -527,6 +603,35 @@ class LocalImageServiceTest {
     }
 
     @Test
+    void sortsByTheOtherKeys() {
+        LocalImageService service = service();
+        String a = service.create(CTX, NewImage.of("a", "raw").withProperties(Map.of("min_disk", "3", "min_ram", "1"))).id();
+        String b = service.create(CTX, NewImage.of("b", "qcow2").withProperties(Map.of("min_disk", "1", "min_ram", "2",
+                "protected", "true")))
+                .id();
+        service.update(CTX, a, ImageChanges.setting(Map.of("touched", "yes")), false);
+        assertThat(names(service.list(CTX, ImageQuery.all().sortedBy("updated_at", false)))).containsExactly("a", "b");
+        assertThat(names(service.list(CTX, ImageQuery.all().sortedBy("min_disk", true)))).containsExactly("b", "a");
+        assertThat(names(service.list(CTX, ImageQuery.all().sortedBy("min_ram", true)))).containsExactly("a", "b");
+        assertThat(names(service.list(CTX, ImageQuery.all().sortedBy("disk_format", true)))).containsExactly("b", "a");
+        assertThat(names(service.list(CTX, ImageQuery.all().sortedBy("id", true))))
+                .containsExactly(a.compareTo(b) < 0 ? new String[] {"a", "b"} : new String[] {"b", "a"});
+        for (String key : List.of("id", "size", "virtual_size", "checksum", "os_hash_algo", "os_hash_value",
+                "min_disk", "min_ram", "protected", "created_at", "updated_at")) {
+            ImageMeta first = service.get(CTX, a);
+            String value = key.equals("id") ? a : key.equals("min_disk") ? "3" : key.equals("min_ram") ? "1"
+                    : key.equals("protected") ? "false" : key.equals("created_at") ? "2026-01-01T00:00:00Z"
+                    : key.equals("updated_at") ? "2026-01-01T00:00:02Z" : null;
+            if (value != null) {
+                assertThat(names(service.list(CTX, ImageQuery.all().where(key, value)))).as(key).containsExactly("a");
+            } else {
+                assertThat(names(service.list(CTX, ImageQuery.all().where(key, "x")))).as(key).isEmpty();
+            }
+            assertThat(first.id()).isEqualTo(a);
+        }
+    }
+
+    @Test
     void refusesAnUnknownSortKey() {
         assertThatThrownBy(() -> service().list(CTX, ImageQuery.all().sortedBy("checksum", true)))
                 .isInstanceOf(ImageServiceException.class).hasMessageContaining("sort keys");
@@ -604,6 +709,23 @@ class LocalImageServiceTest {
             + "\"created_at\":\"2026-01-01T00:00:00Z\",\"updated_at\":\"2026-01-01T00:00:00Z\"}",
         "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\","
             + "\"updated_at\":\"2026-01-01T00:00:00Z\"} trailing",
+        "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\","
+            + "\"updated_at\":\"tomorrow\"}",
+        "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\"}",
+        "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\","
+            + "\"updated_at\":\"2026-01-01T00:00:00Z\",\"virtual_size\":-1}",
+        "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\","
+            + "\"updated_at\":\"2026-01-01T00:00:00Z\",\"min_disk\":-1}",
+        "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\","
+            + "\"updated_at\":\"2026-01-01T00:00:00Z\",\"min_ram\":-1}",
+        "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\","
+            + "\"updated_at\":\"2026-01-01T00:00:00Z\",\"os_hash_algo\":\"sha512\",\"os_hash_value\":\"xyz\"}",
+        "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\","
+            + "\"updated_at\":\"2026-01-01T00:00:00Z\",\"os_hash_value\":\"00ff\"}",
+        "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\","
+            + "\"updated_at\":\"2026-01-01T00:00:00Z\",\"os_hash_algo\":\"sha512\"}",
+        "{\"id\":\"ID\",\"status\":\"queued\",\"visibility\":\"private\",\"created_at\":\"2026-01-01T00:00:00Z\","
+            + "\"updated_at\":\"2026-01-01T00:00:00Z\",\"properties\":{\"\":\"empty name\"}}",
     })
     void refusesCorruptOrHostileRecordsNamingTheFile(String content) throws IOException {
         String id = UUID.randomUUID().toString();
@@ -618,6 +740,44 @@ class LocalImageServiceTest {
         assertThatThrownBy(() -> service.update(CTX, id, ImageChanges.setting(Map.of("a", "b")), false))
                 .isInstanceOf(ImageRecordCorruptException.class);
         assertThat(Files.readString(file)).as("left for an administrator").isEqualTo(content.replace("ID", id));
+    }
+
+    @Test
+    void refusesRecordsBeyondThePropertyLimits() throws IOException {
+        String id = UUID.randomUUID().toString();
+        LocalImageService service = service();
+        String head = valid(id).replace("}", ",\"properties\":{");
+        StringBuilder many = new StringBuilder(head);
+        for (int i = 0; i <= 128; i++) {
+            many.append(i == 0 ? "" : ",").append("\"p").append(i).append("\":\"v\"");
+        }
+        record(id, many + "}}");
+        assertThatThrownBy(() -> service.get(CTX, id)).hasMessageContaining("more than 128 properties");
+        record(id, head + "\"" + "k".repeat(256) + "\":\"v\"}}");
+        assertThatThrownBy(() -> service.get(CTX, id)).hasMessageContaining("longer than 255");
+        record(id, head + "\"k\":\"" + "v".repeat(65_536) + "\"}}");
+        assertThatThrownBy(() -> service.get(CTX, id)).hasMessageContaining("longer than 65535");
+        record(id, head + "\"" + "k".repeat(255) + "\":\"" + "v".repeat(65_535) + "\"}}");
+        assertThat(service.get(CTX, id).properties()).containsEntry("k".repeat(255), "v".repeat(65_535));
+    }
+
+    @Test
+    void aRecordOfExactlyTheLimitIsRead() throws IOException {
+        String id = UUID.randomUUID().toString();
+        String content = valid(id);
+        String padded = content.replace("{", "{" + " ".repeat((int) LocalImageService.MAX_RECORD_BYTES - content.length()));
+        assertThat(padded.length()).isEqualTo(LocalImageService.MAX_RECORD_BYTES);
+        record(id, padded);
+        assertThat(service().get(CTX, id).id()).isEqualTo(id);
+        record(id, " " + padded);
+        assertThatThrownBy(() -> service().get(CTX, id)).hasMessageContaining("larger than");
+    }
+
+    @Test
+    void aMissingStatusIsNamedAsMissing() throws IOException {
+        String id = UUID.randomUUID().toString();
+        record(id, valid(id).replace("\"status\":\"queued\",", ""));
+        assertThatThrownBy(() -> service().get(CTX, id)).hasMessageContaining("status (missing)");
     }
 
     @Test
