@@ -303,6 +303,36 @@ class LocalImageServiceTest {
                 .isEqualTo(ImageStatus.ACTIVE);
     }
 
+    private static boolean run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getInputStream().readAllBytes();
+        return process.waitFor(20, TimeUnit.SECONDS) && process.exitValue() == 0;
+    }
+
+    @Test
+    void aFullDiskLeavesNoPartialAndTheImageQueued() throws Exception {
+        Path mount = Files.createDirectories(dir.resolve("small"));
+        // Needs root to mount a 4 MiB tmpfs; skipped otherwise.
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+                && run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.toString()), "needs root for a tmpfs");
+        try {
+            LocalImageService service = LocalImageService.open(mount);
+            String id = service.create(CTX, NewImage.of("a", "raw")).id();
+            byte[] data = bytes(8 << 20, 3);
+
+            assertThatThrownBy(() -> service.upload(CTX, id, new ByteArrayInputStream(data), OptionalLong.of(data.length)))
+                    .isInstanceOf(ImageServiceException.class).hasMessageContaining("No space left on device");
+
+            assertThat(service.get(CTX, id).status()).isEqualTo(ImageStatus.QUEUED);
+            try (Stream<Path> files = Files.list(mount)) {
+                assertThat(files.map(p -> p.getFileName().toString()))
+                        .containsExactlyInAnyOrder(id + ".json", "." + id + ".lock");
+            }
+        } finally {
+            run("umount", mount.toString());
+        }
+    }
+
     @Test
     void anUncheckedFailureOfTheStreamAlsoLeavesNothing() throws IOException {
         LocalImageService service = service();
@@ -429,6 +459,59 @@ class LocalImageServiceTest {
         assertThat(service.get(CTX, id).properties()).hasSize(128 + 3);
         assertThatThrownBy(() -> service.update(CTX, id, ImageChanges.setting(Map.of("one-more", "v")), false))
                 .isInstanceOf(ImageServiceException.class).hasMessageContaining("more than 128 properties");
+    }
+
+    @Test
+    void aDeclaredSizeOfZeroIsAnEmptyImage() {
+        LocalImageService service = service();
+        String id = service.create(CTX, NewImage.of("a", "raw")).id();
+        assertThat(service.upload(CTX, id, new ByteArrayInputStream(new byte[0]), OptionalLong.of(0)).size()).hasValue(0);
+    }
+
+    @Test
+    void thePartialFileIsAHiddenSiblingNamedWithThePidAndARandomPart() {
+        LocalImageService service = service();
+        String id = service.create(CTX, NewImage.of("a", "raw")).id();
+        List<String> seen = new ArrayList<>();
+        InputStream looking = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                if (seen.isEmpty()) {
+                    seen.addAll(filesIn());
+                    return 1;
+                }
+                return -1;
+            }
+        };
+        service.upload(CTX, id, looking, OptionalLong.empty());
+        assertThat(seen).filteredOn(name -> name.contains("partial")).singleElement().asString()
+                .matches("\\." + id + "\\.data\\.partial-" + OrphanedFiles.ownerTag() + "-[0-9a-f]{16}");
+    }
+
+    @Test
+    void filtersOnTheValuesAnUploadSets() throws IOException {
+        LocalImageService service = service();
+        String id = service.create(CTX, NewImage.of("a", "raw")).id();
+        ImageMeta active = service.upload(CTX, id, new ByteArrayInputStream(bytes(5, 1)), OptionalLong.of(5));
+        service.create(CTX, NewImage.of("b", "raw"));
+        for (Map.Entry<String, String> filter : Map.of("size", "5", "checksum", active.checksum().orElseThrow(),
+                "os_hash_algo", "sha512", "os_hash_value", active.osHashValue().orElseThrow()).entrySet()) {
+            assertThat(names(service.list(CTX, ImageQuery.all().where(filter.getKey(), filter.getValue()))))
+                    .as(filter.getKey()).containsExactly("a");
+        }
+        String json = Files.readString(dir.resolve(id + ".json"));
+        assertThat(json).endsWith("}\n");
+        String other = UUID.randomUUID().toString();
+        record(other, valid(other).replace("}", ",\"size\":0,\"virtual_size\":0}"));
+        assertThat(names(service.list(CTX, ImageQuery.all().where("virtual_size", "0")))).containsExactly("-");
+        assertThat(service.get(CTX, other).size()).hasValue(0);
+    }
+
+    @Test
+    void aRecordWithoutAnIdSaysSo() throws IOException {
+        String id = UUID.randomUUID().toString();
+        record(id, valid(id).replace("\"id\":\"" + id + "\",", ""));
+        assertThatThrownBy(() -> service().get(CTX, id)).hasMessageContaining("its id is missing");
     }
 
     @Test
