@@ -43,3 +43,6 @@ java -cp "$classpath" dev.diskimage.bench.CoalesceVsCp "$work/coalesce" "${BENCH
 echo
 # The download pass's hashing (md5 + sha512 together) vs sha512sum of the same 1 GiB file.
 java -cp "$classpath" dev.diskimage.bench.MultihashVsSha512sum "$work/multihash" "${BENCH_HASH_MIB:-1024}" 5
+echo
+# A verified streaming fetch (hash + inspect + write) vs curl -o of the same URL (1 GiB, local HTTP).
+java -cp "$classpath" dev.diskimage.bench.FetchVsCurl "$work/fetch" "${BENCH_FETCH_MIB:-1024}" 5

@@ -70,6 +70,8 @@ public final class Diskimage implements Callable<Integer> {
         commands.put("luks-dump", LuksDump::new);
         commands.put("vhd", VhdCommand::new);
         commands.put("xenserver-unpack", XenServerUnpackCommand::new);
+        commands.put("upload", UploadCommand::new);
+        commands.put("images", ImagesCommand::new);
         return commands;
     }
 

@@ -7,7 +7,10 @@ import dev.diskimage.conversion.vhd.VhdChainException;
 import dev.diskimage.conversion.vhd.VhdCorruptException;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageException;
+import dev.diskimage.core.ImageNotFoundException;
 import dev.diskimage.core.QemuImg;
+import dev.diskimage.core.service.ImageConflictException;
+import dev.diskimage.core.service.ImageIntegrityException;
 import dev.diskimage.validation.FindingCode;
 import dev.diskimage.validation.ImagePolicy;
 import dev.diskimage.validation.ImageUnacceptableException;
@@ -65,6 +68,12 @@ abstract class ImageCommand implements Callable<Integer> {
             // A chain or an archive that breaks the rules is a refusal, like a refused image.
             org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
             err.println(name + ": " + oneLine(e.getMessage()));
+            return ImageCheck.REJECTED;
+        } catch (ImageNotFoundException | ImageConflictException | ImageIntegrityException e) {
+            // An image service's answer about an image (none by that id, a state that refuses the
+            // call, data whose hashes do not match) is a refusal, not a failure to ask.
+            org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
+            err.println(name + ": " + oneLine(FailureText.describe(e)));
             return ImageCheck.REJECTED;
         } catch (ImageException | IllegalArgumentException e) {
             org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} failed", name, e);

@@ -100,6 +100,9 @@ class DiskimageTest {
         for (String vhd : List.of("info", "chain", "coalesce", "set-parent", "resize")) {
             commands.add(new String[] {"vhd", vhd});
         }
+        for (String images : List.of("list", "show", "delete")) {
+            commands.add(new String[] {"images", images});
+        }
         String version = diskimage("--version").out();
         assertThat(version).isNotBlank();
         for (String[] command : commands) {
