@@ -120,7 +120,11 @@ public final class FetchVsCurl {
         record.put("visibility", "private");
         byte[] json = record.toString().getBytes(StandardCharsets.UTF_8);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.setExecutor(Executors.newFixedThreadPool(2));
+        server.setExecutor(Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "bench-http");
+            thread.setDaemon(true);
+            return thread;
+        }));
         server.createContext("/v2/images/" + IMAGE_ID, exchange -> {
             try (exchange) {
                 if (exchange.getRequestURI().getPath().endsWith("/file")) {

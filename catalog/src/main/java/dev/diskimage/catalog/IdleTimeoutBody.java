@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
  * for the next bytes. The JDK's own {@code BodySubscribers.ofInputStream()} blocks for ever when
  * the server stops sending in the middle of a body, and {@code HttpRequest.timeout} ends when the
  * headers arrive; this stream turns a stalled, reset or short body into the error the
- * {@link Failure} builds (the service's typed unavailable error), and asks for the next piece only
- * when the last one is consumed, so that at most two pieces are held in memory.
+ * {@link Failure} builds (the service's typed unavailable error). It keeps a few pieces asked for
+ * ahead ({@link #PIECES_AHEAD}), so the connection keeps reading while the caller hashes and
+ * writes, and asks for the next piece only when one is consumed, so memory stays bounded.
  */
 final class IdleTimeoutBody implements HttpResponse.BodySubscriber<InputStream> {
 
@@ -39,6 +40,8 @@ final class IdleTimeoutBody implements HttpResponse.BodySubscriber<InputStream> 
     }
 
     private static final Object END = new Object();
+    /** Pieces (lists of the client's 16 KiB buffers) asked for before the caller consumes them. */
+    static final int PIECES_AHEAD = 8;
 
     private final BlockingQueue<Object> pieces = new LinkedBlockingQueue<>();
     private final CompletableFuture<Flow.Subscription> subscription = new CompletableFuture<>();
@@ -64,7 +67,7 @@ final class IdleTimeoutBody implements HttpResponse.BodySubscriber<InputStream> 
             value.cancel();
             return;
         }
-        value.request(1);
+        value.request(PIECES_AHEAD);
     }
 
     @Override
@@ -110,19 +113,28 @@ final class IdleTimeoutBody implements HttpResponse.BodySubscriber<InputStream> 
             if (length == 0) {
                 return 0;
             }
+            int copied = 0;
             while (true) {
                 if (current != null && current.hasRemaining()) {
-                    int n = Math.min(length, current.remaining());
-                    current.get(buffer, offset, n);
+                    int n = Math.min(length - copied, current.remaining());
+                    current.get(buffer, offset + copied, n);
                     delivered += n;
-                    return n;
+                    copied += n;
+                    if (copied == length) {
+                        return copied;
+                    }
+                    continue;
                 }
                 if (pending != null && pending.hasNext()) {
                     current = pending.next();
                     continue;
                 }
                 if (ended) {
-                    return -1;
+                    return copied > 0 ? copied : -1;
+                }
+                if (copied > 0 && pieces.peek() == null) {
+                    // What has arrived is handed out now; waiting for more is the next read's job.
+                    return copied;
                 }
                 Object piece;
                 try {
@@ -172,10 +184,31 @@ final class IdleTimeoutBody implements HttpResponse.BodySubscriber<InputStream> 
         }
     }
 
-    /** The transport error's class and message: a reset's message alone ("Connection reset") can be enough, a null one is not. */
+    /**
+     * The transport error in words for a one-line message: its own message when it has one
+     * ("Connection reset"), otherwise what its kind means ("connection refused"); never a class
+     * name, which tells an operator nothing.
+     */
     static String describe(Throwable error) {
         String message = error.getMessage();
-        String name = error.getClass().getSimpleName();
-        return message == null || message.isBlank() ? name : name + ": " + message;
+        if (message != null && !message.isBlank()) {
+            return message;
+        }
+        if (error instanceof java.net.http.HttpConnectTimeoutException) {
+            return "connecting timed out";
+        }
+        if (error instanceof java.net.http.HttpTimeoutException) {
+            return "timed out";
+        }
+        if (error instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (error instanceof java.io.EOFException) {
+            return "the connection closed early";
+        }
+        if (error.getCause() != null && error.getCause() != error) {
+            return describe(error.getCause());
+        }
+        return "transport failure";
     }
 }

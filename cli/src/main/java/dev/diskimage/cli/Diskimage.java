@@ -71,6 +71,7 @@ public final class Diskimage implements Callable<Integer> {
         commands.put("vhd", VhdCommand::new);
         commands.put("xenserver-unpack", XenServerUnpackCommand::new);
         commands.put("upload", UploadCommand::new);
+        commands.put("fetch", FetchCommand::new);
         commands.put("images", ImagesCommand::new);
         return commands;
     }

@@ -8,6 +8,8 @@ import dev.diskimage.conversion.vhd.VhdCorruptException;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageException;
 import dev.diskimage.core.ImageNotFoundException;
+import dev.diskimage.core.ImageTooBigException;
+import dev.diskimage.core.SignatureVerificationException;
 import dev.diskimage.core.QemuImg;
 import dev.diskimage.core.service.ImageConflictException;
 import dev.diskimage.core.service.ImageIntegrityException;
@@ -69,9 +71,11 @@ abstract class ImageCommand implements Callable<Integer> {
             org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
             err.println(name + ": " + oneLine(e.getMessage()));
             return ImageCheck.REJECTED;
-        } catch (ImageNotFoundException | ImageConflictException | ImageIntegrityException e) {
+        } catch (ImageNotFoundException | ImageConflictException | ImageIntegrityException
+                | SignatureVerificationException | ImageTooBigException e) {
             // An image service's answer about an image (none by that id, a state that refuses the
-            // call, data whose hashes do not match) is a refusal, not a failure to ask.
+            // call, data whose hashes or signature do not match, too big for the volume) is a
+            // refusal, not a failure to ask.
             org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
             err.println(name + ": " + oneLine(FailureText.describe(e)));
             return ImageCheck.REJECTED;

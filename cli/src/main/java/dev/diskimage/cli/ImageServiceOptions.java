@@ -1,5 +1,7 @@
 package dev.diskimage.cli;
 
+import dev.diskimage.catalog.GlanceImageService;
+import dev.diskimage.catalog.GlanceOptions;
 import dev.diskimage.catalog.LocalImageService;
 import dev.diskimage.core.service.ImageService;
 import dev.diskimage.core.service.RequestContext;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Option;
  * Which image service a command talks to, and the one factory that opens it: {@code --service DIR}
  * (a {@link LocalImageService} directory) or {@code --glance URL} with {@code --token} (default
  * {@code $OS_AUTH_TOKEN}) and repeatable {@code --header K:V}. A picocli mixin, shared by
- * {@code images} and {@code upload}.
+ * {@code images}, {@code upload} and {@code fetch}.
  */
 final class ImageServiceOptions {
     /** RFC 9110 token characters: what a header name may hold. */
@@ -52,6 +54,18 @@ final class ImageServiceOptions {
             description = "An extra HTTP header for --glance (repeatable), e.g. X-Roles:admin.")
     List<String> headers = new ArrayList<>();
 
+    @Option(names = "--user", paramLabel = "ID", description = "The user id a keystone-less Glance reads"
+            + " (sent as X-User-Id, with --project and --roles).")
+    String user;
+
+    @Option(names = "--project", paramLabel = "ID", description = "The project id a keystone-less Glance reads"
+            + " (X-Project-Id and X-Tenant-Id).")
+    String project;
+
+    @Option(names = "--roles", paramLabel = "R[,R]", split = ",", description = "The roles a keystone-less Glance"
+            + " reads (X-Roles), e.g. member,reader.")
+    List<String> roles = new ArrayList<>();
+
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec mixee;
 
@@ -75,21 +89,47 @@ final class ImageServiceOptions {
             }
             return LocalImageService.open(where.service);
         }
-        return glance(endpoint(where.glance), authToken(), parsedHeaders());
+        authToken();
+        return glance(endpoint(where.glance), parsedHeaders());
     }
 
-    /**
-     * The one place where the Glance v2 client is wired in: it is written on another branch and
-     * not in this build yet.
-     */
-    private ImageService glance(URI endpoint, Optional<String> authToken, Map<String, String> extraHeaders) {
-        throw usage("--glance is not available in this build");
+    /** The Glance v2 client with the extra headers; the token travels in each call's context. */
+    private ImageService glance(URI endpoint, Map<String, String> extraHeaders) {
+        GlanceOptions options = GlanceOptions.defaults();
+        for (Map.Entry<String, String> header : extraHeaders.entrySet()) {
+            try {
+                options = options.withHeader(header.getKey(), header.getValue());
+            } catch (IllegalArgumentException e) {
+                throw usage("--header " + header.getKey() + ": " + e.getMessage()
+                        + " (identity headers come from --user, --project and --roles)");
+            }
+        }
+        try {
+            return GlanceImageService.connect(endpoint, options);
+        } catch (IllegalArgumentException e) {
+            throw usage("--glance: " + e.getMessage());
+        }
     }
 
     /** Who asks: with the token, for a service that wants one. */
     RequestContext context() {
-        Optional<String> auth = where == null || where.glance == null ? Optional.empty() : authToken();
-        return auth.map(RequestContext::withToken).orElseGet(RequestContext::anonymous);
+        boolean glance = where != null && where.glance != null;
+        Optional<String> auth = glance ? authToken() : Optional.empty();
+        RequestContext ctx = auth.map(RequestContext::withToken).orElseGet(RequestContext::anonymous);
+        if (user == null && project == null && roles.isEmpty()) {
+            return ctx;
+        }
+        if (!glance) {
+            throw usage("--user, --project and --roles go with --glance, not --service");
+        }
+        if (user == null || project == null) {
+            throw usage("--user and --project go together (a keystone-less Glance needs both)");
+        }
+        try {
+            return ctx.identity(user, project, roles);
+        } catch (IllegalArgumentException e) {
+            throw usage("--user, --project or --roles: " + e.getMessage());
+        }
     }
 
     private Optional<String> authToken() {

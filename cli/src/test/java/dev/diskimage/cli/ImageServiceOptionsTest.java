@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.diskimage.catalog.LocalImageService;
 import java.nio.file.Path;
+import dev.diskimage.core.service.RequestContext;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,11 +49,20 @@ class ImageServiceOptionsTest {
     }
 
     @Test
-    void glanceIsOneUsageErrorUntilItsClientIsWiredIn() {
+    void glanceOpensItsClientAndIdentityComesFromItsOwnOptions() {
         ImageServiceOptions options = parse(Map.of(), "--glance", "https://glance.example:9292/", "--header",
-                "X-Roles: admin", "--header", "X-Tenant-Id:p1");
-        assertThatThrownBy(options::open).isInstanceOf(CommandLine.ParameterException.class)
-                .hasMessage("--glance is not available in this build");
+                "X-Service-Note: batch", "--user", "u1", "--project", "p1", "--roles", "member,reader");
+        assertThat(options.open().location()).contains("https://glance.example:9292");
+        RequestContext ctx = options.context();
+        assertThat(ctx.userId()).contains("u1");
+        assertThat(ctx.projectId()).contains("p1");
+        assertThat(ctx.roles()).containsExactly("member", "reader");
+        assertThatThrownBy(() -> parse(Map.of(), "--glance", "http://h", "--header", "X-Roles: admin").open())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--roles");
+        assertThatThrownBy(() -> parse(Map.of(), "--glance", "http://h", "--user", "u1").context())
+                .hasMessageContaining("--user and --project go together");
+        assertThatThrownBy(() -> parse(Map.of(), "--service", "/tmp/x", "--user", "u1", "--project", "p").context())
+                .hasMessageContaining("go with --glance");
     }
 
     @Test

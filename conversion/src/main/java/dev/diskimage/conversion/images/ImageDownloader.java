@@ -65,10 +65,10 @@ public final class ImageDownloader {
     private final ImageConversionDirectory directory;
     private final boolean allowUnhashed;
     private final Function<ImageMeta, Optional<StreamCheck>> extraChecks;
-    private final DownloadProgress progress;
+    private final TransferProgress progress;
 
     private ImageDownloader(ImageValidator validator, ImageConversionDirectory directory, boolean allowUnhashed,
-            Function<ImageMeta, Optional<StreamCheck>> extraChecks, DownloadProgress progress) {
+            Function<ImageMeta, Optional<StreamCheck>> extraChecks, TransferProgress progress) {
         this.validator = Objects.requireNonNull(validator, "validator");
         this.directory = Objects.requireNonNull(directory, "directory");
         this.allowUnhashed = allowUnhashed;
@@ -84,7 +84,7 @@ public final class ImageDownloader {
      * @return the downloader; images whose record has no hash are refused
      */
     public static ImageDownloader using(ImageValidator validator, ImageConversionDirectory directory) {
-        return new ImageDownloader(validator, directory, false, meta -> Optional.empty(), DownloadProgress.NONE);
+        return new ImageDownloader(validator, directory, false, meta -> Optional.empty(), TransferProgress.NONE);
     }
 
     /**
@@ -127,7 +127,7 @@ public final class ImageDownloader {
      * @param listener hears the bytes written after each chunk
      * @return the new downloader
      */
-    public ImageDownloader withProgress(DownloadProgress listener) {
+    public ImageDownloader withProgress(TransferProgress listener) {
         return new ImageDownloader(validator, directory, allowUnhashed, extraChecks, listener);
     }
 
@@ -294,7 +294,7 @@ public final class ImageDownloader {
                     check.update(buffer, 0, n);
                 }
                 write(out, ByteBuffer.wrap(buffer, 0, n), outPath, limit == Long.MAX_VALUE ? n : limit - hasher.size() + n, name);
-                progress.transferred(meta, hasher.size());
+                progress.transferred(meta, hasher.size(), meta.size());
             }
             report = inspecting.report();
         } catch (IOException e) {
@@ -319,12 +319,26 @@ public final class ImageDownloader {
         return new StreamedImage(meta, digests, report);
     }
 
+    /**
+     * Fills the buffer (or reads to the end): whole buffers keep the per-chunk costs of hashing
+     * and writing small and let the two digests run in parallel.
+     *
+     * @return the bytes read, -1 at the end of the stream
+     */
     private static int read(InputStream in, byte[] buffer, ImageMeta meta, long sofar, ImageService service) {
         try {
-            return in.read(buffer, 0, buffer.length);
+            int filled = 0;
+            while (filled < buffer.length) {
+                int n = in.read(buffer, filled, buffer.length - filled);
+                if (n < 0) {
+                    return filled == 0 ? -1 : filled;
+                }
+                filled += n;
+            }
+            return filled;
         } catch (IOException e) {
             throw new ImageServiceUnavailableException("the download of image " + meta.describe() + " from "
-                    + service.location() + " broke after " + sofar + " bytes: " + e.getMessage(), -1, e);
+                    + service.location() + " broke after about " + sofar + " bytes: " + e.getMessage(), -1, e);
         }
     }
 

@@ -43,11 +43,13 @@ public final class VolumeImages {
     private final TemporaryImages temporaryImages;
     private final ImageDownloader downloader;
     private final ImageConverter converter;
+    private final TransferProgress uploadProgress;
 
-    private VolumeImages(TemporaryImages temporaryImages, ImageConverter converter) {
+    private VolumeImages(TemporaryImages temporaryImages, ImageConverter converter, TransferProgress uploadProgress) {
         this.temporaryImages = Objects.requireNonNull(temporaryImages, "temporaryImages");
         this.downloader = temporaryImages.downloader();
         this.converter = Objects.requireNonNull(converter, "converter");
+        this.uploadProgress = Objects.requireNonNull(uploadProgress, "uploadProgress");
     }
 
     /**
@@ -59,7 +61,18 @@ public final class VolumeImages {
      * @return the flows
      */
     public static VolumeImages using(TemporaryImages temporaryImages, ImageConverter converter) {
-        return new VolumeImages(temporaryImages, converter);
+        return new VolumeImages(temporaryImages, converter, TransferProgress.NONE);
+    }
+
+    /**
+     * These flows, telling {@code listener} how far each upload has come (downloads report to
+     * their downloader's listener).
+     *
+     * @param listener hears the bytes sent after each chunk
+     * @return the new flows
+     */
+    public VolumeImages withUploadProgress(TransferProgress listener) {
+        return new VolumeImages(temporaryImages, converter, listener);
     }
 
     /**
@@ -219,12 +232,18 @@ public final class VolumeImages {
             DiskFormat format, boolean converted) {
         ImageHasher hasher = ImageHasher.forImage(meta);
         ImageMeta uploaded;
-        try (InputStream in = new HashingInputStream(Files.newInputStream(file), hasher)) {
+        try (InputStream in = new HashingInputStream(Files.newInputStream(file), hasher, meta, uploadProgress,
+                OptionalLong.of(sizeOf(file)))) {
             uploaded = service.upload(ctx, meta.id(), in, OptionalLong.of(sizeOf(file)));
         } catch (IOException e) {
             throw new ImageIoException("cannot read the volume to upload as image " + meta.describe() + " from", file, e);
         }
         ImageDigests digests = hasher.digests();
+        Optional<String> named = uploaded.osHashAlgo();
+        if (named.isPresent() && !named.get().equalsIgnoreCase(digests.algorithm().serviceName())) {
+            // The service chose another multihash than the record named when the upload began.
+            digests = rehash(file, ImageHasher.forImage(uploaded));
+        }
         try {
             digests.verify(uploaded, false);
         } catch (ImageIntegrityException e) {
@@ -233,6 +252,20 @@ public final class VolumeImages {
         LOG.info("uploaded {} as image {} to {}: {} bytes, md5 and {} verified", file, uploaded.describe(),
                 service.location(), digests.size(), digests.algorithm().serviceName());
         return new UploadResult(uploaded, digests, format, converted);
+    }
+
+    /** A second pass over what was sent, for a service whose multihash differs from the one computed. */
+    private static ImageDigests rehash(Path file, ImageHasher hasher) {
+        byte[] buffer = new byte[ImageDownloader.BUFFER_SIZE];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+                hasher.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw new ImageIoException("cannot read the uploaded volume again to hash it from", file, e);
+        }
+        return hasher.digests();
     }
 
     private static long sizeOf(Path file) throws IOException {

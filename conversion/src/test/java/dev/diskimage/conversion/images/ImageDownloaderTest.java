@@ -68,7 +68,7 @@ class ImageDownloaderTest {
     void progressIsReportedAfterEveryChunkUpToTheWholeSize() throws IOException {
         ImageMeta meta = service.add("qcow2", qcow2);
         java.util.List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (DownloadedImage image = downloader.withProgress((m, bytes) -> seen.add(bytes))
+        try (DownloadedImage image = downloader.withProgress((m, bytes, total) -> seen.add(bytes))
                 .download(service, CTX, meta.id())) {
             assertThat(seen).isSorted().doesNotHaveDuplicates().last().isEqualTo((long) qcow2.length);
             assertThat(seen.size()).isGreaterThanOrEqualTo(qcow2.length / ImageDownloader.BUFFER_SIZE);
