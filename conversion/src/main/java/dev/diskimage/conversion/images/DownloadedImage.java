@@ -40,7 +40,7 @@ public final class DownloadedImage implements AutoCloseable {
     }
 
     /**
-     * The file, validated again as a file (with the qemu-img cross-check when the policy asks).
+     * The file, validated again as a file, with the qemu-img cross-check.
      *
      * @return the validated image, ready to be converted
      */

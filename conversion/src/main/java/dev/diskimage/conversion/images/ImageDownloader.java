@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p>The pass hashes (MD5 and the record's multihash), feeds the validator's inspecting stream,
  * refuses a byte beyond the size the record states, and writes. At the end the size and hashes
  * must equal the record's, the stream's verdict must be an accept, and a saved file is validated
- * again as a file before it is handed out. Anything else deletes what was written and raises a
+ * again as a file, with the qemu-img cross-check whatever the policy says, before it is handed
+ * out. Anything else deletes what was written and raises a
  * typed error naming the image: {@link ImageIntegrityException},
  * {@link ImageUnacceptableException}, {@link dev.diskimage.core.NotEnoughSpaceException},
  * {@link dev.diskimage.core.SignatureVerificationException} (with {@link #withSignatures}),
@@ -172,8 +173,11 @@ public final class ImageDownloader {
             } catch (IOException e) {
                 throw new ImageIoException("cannot write the download of image " + meta.describe() + " to", file.path(), e);
             }
-            ValidatedImage image = declared.isPresent() ? validator.check(file.path(), declared.get())
-                    : validator.check(file.path());
+            // The stream's verdict is in; qemu-img gives its second opinion on the saved file before
+            // anything converts it.
+            ImageValidator fileValidator = validator.withQemuCrossCheck();
+            ValidatedImage image = declared.isPresent() ? fileValidator.check(file.path(), declared.get())
+                    : fileValidator.check(file.path());
             return new DownloadedImage(streamed, image, file);
         } catch (RuntimeException | Error e) {
             file.close();

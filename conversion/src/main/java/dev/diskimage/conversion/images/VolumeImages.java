@@ -16,6 +16,7 @@ import dev.diskimage.core.service.ImageMeta;
 import dev.diskimage.core.service.ImageService;
 import dev.diskimage.core.service.ImageServiceException;
 import dev.diskimage.core.service.RequestContext;
+import dev.diskimage.validation.ImageValidator;
 import dev.diskimage.validation.ValidatedImage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,8 +92,9 @@ public final class VolumeImages {
     }
 
     /**
-     * Cinder's {@code fetch_verify_image}: {@link #fetch}, then the file validated as a file (with
-     * the qemu-img cross-check the policy asks for). A refused file is deleted.
+     * Cinder's {@code fetch_verify_image}: {@link #fetch}, then the file validated as a file, with
+     * the qemu-img cross-check (Cinder's {@code qemu_img_info} of the file). A refused file is
+     * deleted.
      *
      * @param ctx who asks
      * @param service where the image is
@@ -104,8 +106,8 @@ public final class VolumeImages {
         StreamedImage streamed = fetch(ctx, service, imageId, dest);
         Optional<DiskFormat> declared = ImageDownloader.declaredFormat(streamed.meta());
         try {
-            return declared.isPresent() ? downloader.validator().check(dest, declared.get())
-                    : downloader.validator().check(dest);
+            ImageValidator fileValidator = downloader.validator().withQemuCrossCheck();
+            return declared.isPresent() ? fileValidator.check(dest, declared.get()) : fileValidator.check(dest);
         } catch (RuntimeException e) {
             deleteQuietly(dest);
             throw e;

@@ -76,6 +76,25 @@ class ImageDownloaderTest {
     }
 
     @Test
+    void qemuImgGivesItsSecondOpinionOnTheSavedFileWhateverThePolicySays() throws IOException {
+        // A qemu-img that sees a raw file of 1 byte where the inspectors see a qcow2 of 4 MiB.
+        Path fake = dir.resolve("bin/qemu-img");
+        Files.createDirectories(fake.getParent());
+        Files.writeString(fake, "#!/bin/sh\ncase \"$1\" in --version) echo 'qemu-img version 7.2.0';;"
+                + " *) echo '{\"filename\": \"image\", \"format\": \"raw\", \"virtual-size\": 1}';; esac\n");
+        fake.toFile().setExecutable(true);
+        ImagePolicy policy = ImagePolicy.defaults();
+        assertThat(policy.qemuCrossCheck()).isFalse();
+        ImageDownloader crossChecked = ImageDownloader.using(ImageValidator.of(policy,
+                dev.diskimage.core.QemuImg.at(fake)), ImageConversionDirectory.of(conversionDir));
+        ImageMeta meta = service.add("qcow2", qcow2);
+        assertThatThrownBy(() -> crossChecked.download(service, CTX, meta.id()))
+                .isInstanceOfSatisfying(ImageUnacceptableException.class, e -> assertThat(e.findings())
+                        .anySatisfy(f -> assertThat(f.code()).isEqualTo(FindingCode.QEMU_DISAGREES)));
+        assertThat(FlowImages.entries(conversionDir)).isEmpty();
+    }
+
+    @Test
     void alteredStoredBytesFailTheChecksumAndLeaveNothing() throws IOException {
         ImageMeta meta = service.add("qcow2", qcow2);
         service.alterData(meta.id(), bytes -> {
