@@ -282,10 +282,11 @@ public final class ImageDownloader {
         ValidationReport report;
         try (InputStream data = service.download(ctx, meta.id());
                 InspectingInputStream inspecting = declared.isPresent()
-                        ? validator.inspecting(data, name, declared.get()) : validator.inspecting(data, name)) {
-            byte[] buffer = new byte[bufferSize];
+                        ? validator.inspecting(data, name, declared.get()) : validator.inspecting(data, name);
+                ReadAhead ahead = new ReadAhead(inspecting, bufferSize, meta.id())) {
             while (true) {
-                int n = read(inspecting, buffer, meta, hasher.size(), service);
+                ReadAhead.Chunk chunk = next(ahead, meta, hasher.size(), service);
+                int n = chunk.length();
                 if (n < 0) {
                     break;
                 }
@@ -293,11 +294,12 @@ public final class ImageDownloader {
                     throw new ImageIntegrityException("image " + name + ": the service sent more than the " + limit
                             + " bytes its record states");
                 }
-                hasher.update(buffer, 0, n);
+                hasher.update(chunk.bytes(), 0, n);
                 for (StreamCheck check : checks) {
-                    check.update(buffer, 0, n);
+                    check.update(chunk.bytes(), 0, n);
                 }
-                write(out, ByteBuffer.wrap(buffer, 0, n), outPath, limit == Long.MAX_VALUE ? n : limit - hasher.size() + n, name);
+                write(out, ByteBuffer.wrap(chunk.bytes(), 0, n), outPath, limit == Long.MAX_VALUE ? n : limit - hasher.size() + n, name);
+                ahead.recycle(chunk.bytes());
                 progress.transferred(meta, hasher.size(), meta.size());
             }
             report = inspecting.report();
@@ -323,23 +325,10 @@ public final class ImageDownloader {
         return new StreamedImage(meta, digests, report);
     }
 
-    /**
-     * Fills the buffer (or reads to the end): whole buffers keep the per-chunk costs of hashing
-     * and writing small and let the two digests run in parallel.
-     *
-     * @return the bytes read, -1 at the end of the stream
-     */
-    private static int read(InputStream in, byte[] buffer, ImageMeta meta, long sofar, ImageService service) {
+    /** The next chunk the read-ahead thread filled; a broken connection is the service's typed error. */
+    private static ReadAhead.Chunk next(ReadAhead ahead, ImageMeta meta, long sofar, ImageService service) {
         try {
-            int filled = 0;
-            while (filled < buffer.length) {
-                int n = in.read(buffer, filled, buffer.length - filled);
-                if (n < 0) {
-                    return filled == 0 ? -1 : filled;
-                }
-                filled += n;
-            }
-            return filled;
+            return ahead.next();
         } catch (IOException e) {
             throw new ImageServiceUnavailableException("the download of image " + meta.describe() + " from "
                     + service.location() + " broke after about " + sofar + " bytes: " + e.getMessage(), -1, e);

@@ -172,6 +172,25 @@ class ImageDownloaderTest {
     }
 
     @Test
+    void aTypedErrorFromTheServicesStreamReachesTheCallerAsItIs() throws IOException {
+        ImageMeta meta = service.add("qcow2", qcow2);
+        service.downloadFault(in -> new FilterInputStream(in) {
+            private int reads;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (++reads > 3) {
+                    throw new ImageServiceUnavailableException("no data for 2000 ms (read timeout)", -1, null);
+                }
+                return super.read(b, off, Math.min(len, 4096));
+            }
+        });
+        assertThatThrownBy(() -> downloader.download(service, CTX, meta.id()))
+                .isInstanceOf(ImageServiceUnavailableException.class).hasMessageContaining("read timeout");
+        assertThat(FlowImages.entries(conversionDir)).isEmpty();
+    }
+
+    @Test
     void aQcow2WithABackingFileIsRefusedInTheStream() throws IOException {
         Path secret = Files.writeString(dir.resolve("secret"), "host secret");
         ImageMeta meta = service.add("qcow2", Files.readAllBytes(FlowImages.qcow2WithBackingFile(dir, secret)));
