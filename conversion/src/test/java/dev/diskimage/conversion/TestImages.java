@@ -15,15 +15,16 @@ import java.util.List;
 import java.util.Random;
 
 /** Small images with real data, fake qemu-img scripts, and the checks every fault test shares. */
-final class TestImages {
-    static final long MIB = 1 << 20;
+public final class TestImages {
+    /** One mebibyte. */
+    public static final long MIB = 1 << 20;
     static final Path REAL_QEMU_IMG = QemuImg.system().binary();
 
     private TestImages() {
     }
 
     /** A raw image of {@code size} bytes: random data in its first half, zeros after. */
-    static Path raw(Path dir, String name, long size, long seed) throws IOException {
+    public static Path raw(Path dir, String name, long size, long seed) throws IOException {
         Path image = dir.resolve(name);
         Random random = new Random(seed);
         try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
@@ -38,7 +39,7 @@ final class TestImages {
     }
 
     /** {@code source} (raw) converted by the real qemu-img to {@code format}. */
-    static Path converted(Path source, Path target, DiskFormat format) {
+    public static Path converted(Path source, Path target, DiskFormat format) {
         QemuImg.system().convert(QemuImgConvertRequest.builder(source, DiskFormat.RAW, target, format).build());
         return target;
     }

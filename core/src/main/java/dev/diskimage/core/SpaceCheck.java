@@ -23,6 +23,9 @@ public final class SpaceCheck {
     /** One gibibyte: volume sizes are whole GiB, as in Cinder ({@code units.Gi}). */
     public static final long GIB = 1L << 30;
 
+    /** What Linux's strerror(ENOSPC) says. */
+    private static final String NO_SPACE_LEFT = "No space left on device";
+
     private SpaceCheck() {
     }
 
@@ -111,6 +114,19 @@ public final class SpaceCheck {
             throw new ImageIoException("cannot determine the free space for image " + imageId + " at", place, e);
         }
     }
+
+    /**
+     * Whether a failed write ran out of space (ENOSPC), for the writers that turn it into
+     * {@link #outOfSpace}: the JDK puts Linux's {@code strerror(ENOSPC)} in the message.
+     *
+     * @param error the write's error
+     * @return true when the file system was full
+     */
+    public static boolean isOutOfSpace(IOException error) {
+        String message = error.getMessage();
+        return message != null && message.contains(NO_SPACE_LEFT);
+    }
+
 
     /**
      * Checks that an image of {@code virtualSizeBytes} fits into a volume of

@@ -51,8 +51,6 @@ final class Extraction {
     /** Entry names are read as UTF-8 whatever the platform's default charset is. */
     private static final String NAME_ENCODING = "UTF-8";
 
-    /** What Linux's strerror(ENOSPC) says; the JDK puts it in the IOException message. */
-    private static final String NO_SPACE_LEFT = "No space left on device";
 
     private static final String POSIX_VIEW = "posix";
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
@@ -288,8 +286,7 @@ final class Extraction {
                 out.write(bytes);
             }
         } catch (IOException e) {
-            String message = e.getMessage();
-            if (message != null && message.contains(NO_SPACE_LEFT)) {
+            if (SpaceCheck.isOutOfSpace(e)) {
                 // Names below the staging directory passed EntryName.check: they are plain text.
                 throw SpaceCheck.outOfSpace(path, stillNeeded, "extracted file " + path.getFileName());
             }

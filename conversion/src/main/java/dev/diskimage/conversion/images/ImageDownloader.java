@@ -59,8 +59,6 @@ public final class ImageDownloader {
     static final int BUFFER_SIZE = 1 << 20;
     /** Largest buffer a caller may ask for (Cinder's {@code volume_dd_blocksize} goes to 1 GiB; this is plenty). */
     static final int MAX_BUFFER_SIZE = 64 << 20;
-    /** What Linux's strerror(ENOSPC) says; the JDK puts it in the IOException message. */
-    private static final String NO_SPACE_LEFT = "No space left on device";
 
     private final ImageValidator validator;
     private final ImageConversionDirectory directory;
@@ -341,8 +339,7 @@ public final class ImageDownloader {
                 out.write(bytes);
             }
         } catch (IOException e) {
-            String message = e.getMessage();
-            if (message != null && message.contains(NO_SPACE_LEFT)) {
+            if (SpaceCheck.isOutOfSpace(e)) {
                 throw SpaceCheck.outOfSpace(path, stillNeeded, image);
             }
             throw new ImageIoException("cannot write image " + image + " to", path, e);

@@ -3,6 +3,7 @@ package dev.diskimage.conversion.images;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diskimage.conversion.TestImages;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageConversionDirectory;
 import dev.diskimage.core.service.ImageIntegrityException;
@@ -42,8 +43,8 @@ class ImageDownloaderTest {
         conversionDir = Files.createDirectories(dir.resolve("conversion"));
         service = new InMemoryImageService();
         downloader = ImageDownloader.using(ImageValidator.of(ImagePolicy.defaults()), ImageConversionDirectory.of(conversionDir));
-        Path raw = FlowImages.raw(dir, "disk.raw", 4 * FlowImages.MIB, 1);
-        qcow2 = Files.readAllBytes(FlowImages.converted(raw, dir.resolve("disk.qcow2"), DiskFormat.QCOW2));
+        Path raw = TestImages.raw(dir, "disk.raw", 4 * FlowImages.MIB, 1);
+        qcow2 = Files.readAllBytes(TestImages.converted(raw, dir.resolve("disk.qcow2"), DiskFormat.QCOW2));
     }
 
     @Test
@@ -240,7 +241,7 @@ class ImageDownloaderTest {
 
     @Test
     void aRawImageStreamsStraightToAFileThatAppearsWhole() throws IOException {
-        byte[] raw = Files.readAllBytes(FlowImages.raw(dir, "plain.raw", 2 * FlowImages.MIB, 7));
+        byte[] raw = Files.readAllBytes(TestImages.raw(dir, "plain.raw", 2 * FlowImages.MIB, 7));
         ImageMeta meta = service.add("raw", raw);
         Path dest = dir.resolve("volume.raw");
         StreamedImage streamed = downloader.downloadTo(service, CTX, meta, dest, false, 4096);
@@ -252,7 +253,7 @@ class ImageDownloaderTest {
 
     @Test
     void aFailedDirectDownloadLeavesNoTargetAndNoSibling() throws IOException {
-        byte[] raw = Files.readAllBytes(FlowImages.raw(dir, "plain.raw", 2 * FlowImages.MIB, 7));
+        byte[] raw = Files.readAllBytes(TestImages.raw(dir, "plain.raw", 2 * FlowImages.MIB, 7));
         ImageMeta meta = service.add("raw", raw);
         service.alterData(meta.id(), bytes -> {
             bytes[0] ^= 1;

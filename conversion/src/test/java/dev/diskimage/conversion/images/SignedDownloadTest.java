@@ -3,6 +3,7 @@ package dev.diskimage.conversion.images;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diskimage.conversion.TestImages;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageConversionDirectory;
 import dev.diskimage.core.SignatureVerificationException;
@@ -57,8 +58,8 @@ class SignedDownloadTest {
         downloader = ImageDownloader.using(ImageValidator.of(ImagePolicy.defaults()), ImageConversionDirectory.of(conversionDir))
                 .withSignatures(new SignaturePolicy(CertificateStore.directory(certificates), TrustPolicy.validityOnly(),
                         Clock.systemUTC(), false));
-        Path raw = FlowImages.raw(dir, "disk.raw", 2 * FlowImages.MIB, 8);
-        qcow2 = Files.readAllBytes(FlowImages.converted(raw, dir.resolve("disk.qcow2"), DiskFormat.QCOW2));
+        Path raw = TestImages.raw(dir, "disk.raw", 2 * FlowImages.MIB, 8);
+        qcow2 = Files.readAllBytes(TestImages.converted(raw, dir.resolve("disk.qcow2"), DiskFormat.QCOW2));
     }
 
     private Map<String, String> signatureOf(byte[] data) throws Exception {

@@ -3,6 +3,7 @@ package dev.diskimage.conversion.images;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diskimage.conversion.TestImages;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageConversionDirectory;
 import dev.diskimage.core.service.ImageIntegrityException;
@@ -43,8 +44,8 @@ class TemporaryImagesTest {
         service = new InMemoryImageService();
         images = TemporaryImages.using(ImageDownloader.using(ImageValidator.of(ImagePolicy.defaults()),
                 ImageConversionDirectory.of(conversionDir)));
-        Path raw = FlowImages.raw(dir, "disk.raw", 2 * FlowImages.MIB, 5);
-        meta = service.add("qcow2", Files.readAllBytes(FlowImages.converted(raw, dir.resolve("d.qcow2"), DiskFormat.QCOW2)));
+        Path raw = TestImages.raw(dir, "disk.raw", 2 * FlowImages.MIB, 5);
+        meta = service.add("qcow2", Files.readAllBytes(TestImages.converted(raw, dir.resolve("d.qcow2"), DiskFormat.QCOW2)));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.diskimage.conversion.ConversionRefusedException;
 import dev.diskimage.conversion.ImageConverter;
+import dev.diskimage.conversion.TestImages;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageConversionDirectory;
 import dev.diskimage.core.ImageTooBigException;
@@ -47,12 +48,12 @@ class VolumeImagesTest {
         service = new InMemoryImageService();
         temporaryImages = TemporaryImages.using(ImageDownloader.using(VALIDATOR, ImageConversionDirectory.of(conversionDir)));
         flows = VolumeImages.using(temporaryImages, ImageConverter.using(QemuImg.system(), VALIDATOR));
-        raw = FlowImages.raw(dir, "disk.raw", 4 * FlowImages.MIB, 3);
+        raw = TestImages.raw(dir, "disk.raw", 4 * FlowImages.MIB, 3);
     }
 
     private ImageMeta add(DiskFormat format) throws IOException {
         Path image = format == DiskFormat.RAW ? raw
-                : FlowImages.converted(raw, dir.resolve("disk." + format.qemuName()), format);
+                : TestImages.converted(raw, dir.resolve("disk." + format.qemuName()), format);
         return service.add(format.glanceName(), Files.readAllBytes(image));
     }
 
