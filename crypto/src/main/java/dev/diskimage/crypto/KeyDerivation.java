@@ -34,7 +34,7 @@ final class KeyDerivation {
     }
 
     // Equivalent mutant: empty here for every hash gives the same keys through Bouncy Castle
-    // (KeyDerivationTest checks both agree), only slower.
+    // (KeyDerivationTest checks both agree), only slower (on a busy machine it may time out).
     private static Optional<String> jdkHmac(String hash) {
         return Optional.ofNullable(switch (hash) {
             case "sha1" -> "HmacSHA1";
