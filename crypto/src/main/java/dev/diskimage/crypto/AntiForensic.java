@@ -1,5 +1,6 @@
 package dev.diskimage.crypto;
 
+import java.nio.ByteBuffer;
 import org.bouncycastle.crypto.Digest;
 
 /**
@@ -40,16 +41,15 @@ final class AntiForensic {
     private static void diffuse(byte[] buffer, Digest digest) {
         int size = digest.getDigestSize();
         byte[] out = new byte[size];
-        for (int block = 0, at = 0; at < buffer.length; block++, at += size) {
+        ByteBuffer blockNumber = ByteBuffer.allocate(Integer.BYTES);
+        for (int block = 0, at = 0; at < buffer.length; block++) {
             int length = Math.min(size, buffer.length - at);
-            digest.update((byte) (block >>> 24));
-            digest.update((byte) (block >>> 16));
-            digest.update((byte) (block >>> 8));
-            digest.update((byte) block);
+            digest.update(blockNumber.putInt(0, block).array(), 0, Integer.BYTES);
             digest.update(buffer, at, length);
             digest.doFinal(out, 0);
             System.arraycopy(out, 0, buffer, at, length);
+            at += length;
         }
-        java.util.Arrays.fill(out, (byte) 0);
+        Secrets.wipe(out);
     }
 }

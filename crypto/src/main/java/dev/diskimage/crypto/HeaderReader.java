@@ -31,7 +31,8 @@ final class HeaderReader {
 
     /** Exactly {@code length} bytes at {@code offset}, big-endian, position 0. */
     ByteBuffer read(long offset, int length, String what) throws IOException {
-        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+        // An offset past the end is refused by the last test: length >= 0 > size - offset.
+        if (offset < 0 || length < 0 || length > size - offset) {
             throw truncated(offset, length, what);
         }
         ByteBuffer buffer = ByteBuffer.allocate(length);

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -81,7 +80,6 @@ public final class LuksHeader {
     private static final int MAX_KEY_BYTES = 64;
     private static final int MAX_SALT_BYTES = 256;
     private static final int MAX_LUKS2_KEYSLOT = 31; // LUKS2 spec: at most 32 key slots
-    private static final int DIGEST_BYTES_LUKS1 = 20;
 
     /** How a key slot turns a passphrase into its key. */
     public enum KdfType {
@@ -287,7 +285,8 @@ public final class LuksHeader {
             long material = (long) keyBytes * STRIPES;
             // Key material is decrypted in whole 512-byte sectors: the area must hold the last partial one.
             long sectors = (material + SectorCipher.SECTOR - 1) / SectorCipher.SECTOR * SectorCipher.SECTOR;
-            if (offset < areaStart || size < sectors || offset > areaEnd || size > areaEnd - offset) {
+            // An offset past the data is refused by the last test: size >= sectors > 0 > areaEnd - offset.
+            if (offset < areaStart || size < sectors || size > areaEnd - offset) {
                 throw bad(file, what + " area at " + offset + " with " + size + " bytes does not hold " + sectors
                         + " bytes of key material between the headers (" + areaStart + ") and the data (" + areaEnd
                         + ")");
@@ -409,7 +408,7 @@ public final class LuksHeader {
         try {
             return unlocks(bytes);
         } finally {
-            Arrays.fill(bytes, (byte) 0);
+            Secrets.wipe(bytes);
         }
     }
 
@@ -446,7 +445,7 @@ public final class LuksHeader {
         try {
             return unlocks(bytes);
         } finally {
-            Arrays.fill(bytes, (byte) 0);
+            Secrets.wipe(bytes);
         }
     }
 
@@ -465,7 +464,8 @@ public final class LuksHeader {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             HeaderReader in = new HeaderReader(file, channel);
             for (SlotSecretsPlan plan : plans) {
-                Optional<String> unsupported = SlotUnlocker.unsupported(plan.slot(), plan.digestHash());
+                Optional<String> unsupported = SlotUnlocker.unsupported(plan.slot(), plan.digestHash(),
+                        SlotUnlocker.spareHeap());
                 if (unsupported.isPresent()) {
                     LOG.debug("{}: key slot {} skipped: {}", file, plan.slot().index(), unsupported.get());
                     skipped.add("key slot " + plan.slot().index() + " " + unsupported.get());
@@ -492,12 +492,8 @@ public final class LuksHeader {
         try {
             return MessageDigest.isEqual(computed, stored);
         } finally {
-            Arrays.fill(computed, (byte) 0);
+            Secrets.wipe(computed);
         }
-    }
-
-    static int digestLengthLuks1() {
-        return DIGEST_BYTES_LUKS1;
     }
 
     /**

@@ -8,7 +8,6 @@ import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -70,7 +69,7 @@ public final class Passphrase {
         try {
             return of(utf8);
         } finally {
-            Arrays.fill(utf8, (byte) 0);
+            Secrets.wipe(utf8);
         }
     }
 
@@ -79,9 +78,7 @@ public final class Passphrase {
         ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
         byte[] bytes = new byte[encoded.remaining()];
         encoded.get(bytes);
-        if (encoded.hasArray()) {
-            Arrays.fill(encoded.array(), (byte) 0);
-        }
+        Secrets.wipe(encoded);
         return bytes;
     }
 
@@ -108,7 +105,7 @@ public final class Passphrase {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] content = in.readNBytes((int) LuksHeader.MAX_PASSPHRASE_FILE + 1);
             if (content.length > LuksHeader.MAX_PASSPHRASE_FILE || content.length == 0) {
-                Arrays.fill(content, (byte) 0);
+                Secrets.wipe(content);
                 throw new ImageIoException("could not use the passphrase file", file, new IOException(
                         content.length == 0 ? "the file is empty"
                                 : "the file is larger than " + LuksHeader.MAX_PASSPHRASE_FILE + " bytes"));

@@ -16,7 +16,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -99,7 +98,7 @@ public final class QemuSecret implements AutoCloseable {
         try {
             return write(id, bytes);
         } finally {
-            Arrays.fill(bytes, (byte) 0);
+            Secrets.wipe(bytes);
         }
     }
 
@@ -121,7 +120,7 @@ public final class QemuSecret implements AutoCloseable {
         try {
             return write(id, bytes, parent);
         } finally {
-            Arrays.fill(bytes, (byte) 0);
+            Secrets.wipe(bytes);
         }
     }
 

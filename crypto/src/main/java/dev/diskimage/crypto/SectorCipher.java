@@ -111,7 +111,7 @@ final class SectorCipher {
                 multiplyByAlpha(tweak);
             }
         }
-        wipe(dataKey, tweakKey, block, tweak);
+        Secrets.wipe(dataKey, tweakKey, block, tweak);
     }
 
     /** IEEE 1619: multiply the tweak by the primitive element of GF(2^128), little-endian. */
@@ -144,10 +144,9 @@ final class SectorCipher {
         byte[] previous = new byte[BLOCK];
         byte[] block = new byte[BLOCK];
         for (int sector = 0; sector * SECTOR < data.length; sector++) {
+            // plain64; plain is its low 32 bits, the same IV for an int sector number.
             sectorNumber(sector, iv);
-            if (ivMode.equals("plain")) {
-                Arrays.fill(iv, 4, BLOCK, (byte) 0);
-            } else if (essiv != null) {
+            if (essiv != null) {
                 essiv.processBlock(iv, 0, iv, 0);
             }
             System.arraycopy(iv, 0, previous, 0, BLOCK);
@@ -160,10 +159,7 @@ final class SectorCipher {
                 System.arraycopy(block, 0, data, at, BLOCK);
             }
         }
-        wipe(block, previous, iv);
-        if (salt != null) {
-            wipe(salt);
-        }
+        Secrets.wipe(block, previous, iv, salt);
     }
 
     private void ecb(byte[] key, byte[] data) {
@@ -179,12 +175,6 @@ final class SectorCipher {
         Arrays.fill(out, (byte) 0);
         for (int i = 0; i < Long.BYTES; i++) {
             out[i] = (byte) (sector >>> (8 * i));
-        }
-    }
-
-    private static void wipe(byte[]... buffers) {
-        for (byte[] buffer : buffers) {
-            Arrays.fill(buffer, (byte) 0);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.diskimage.crypto;
 
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -16,8 +15,12 @@ final class SlotUnlocker {
     private SlotUnlocker() {
     }
 
-    /** Why this slot cannot be tried here, or empty when it can. */
-    static Optional<String> unsupported(LuksHeader.KeySlot slot, String digestHash) {
+    /**
+     * Why this slot cannot be tried here, or empty when it can.
+     *
+     * @param spareHeap the heap bytes this JVM can still give ({@link #spareHeap()})
+     */
+    static Optional<String> unsupported(LuksHeader.KeySlot slot, String digestHash, long spareHeap) {
         Optional<SectorCipher> cipher = SectorCipher.forName(slot.cipher());
         if (cipher.isEmpty()) {
             return Optional.of("uses cipher '" + slot.cipher() + "', which this project cannot decrypt");
@@ -33,15 +36,19 @@ final class SlotUnlocker {
             return Optional.of("uses digest hash '" + digestHash + "', which this project does not implement");
         }
         if (kdf.type() != LuksHeader.KdfType.PBKDF2) {
-            Runtime runtime = Runtime.getRuntime();
-            long available = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
             long needed = kdf.memoryKiB() * 1024 + HEAP_SLACK;
-            if (needed > available) {
+            if (needed > spareHeap) {
                 return Optional.of("needs " + (kdf.memoryKiB() >> 10) + " MiB for Argon2, more than this JVM can spare ("
-                        + (available >> 20) + " MiB)");
+                        + (spareHeap >> 20) + " MiB)");
             }
         }
         return Optional.empty();
+    }
+
+    /** The heap this JVM can still give: what it may grow to, less what is in use now. */
+    static long spareHeap() {
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
     }
 
     /** Whether the passphrase opens the slot; the caller has checked {@link #unsupported}. */
@@ -66,11 +73,7 @@ final class SlotUnlocker {
                     digest.length);
             return LuksHeader.matches(computed, digest);
         } finally {
-            Arrays.fill(key, (byte) 0);
-            Arrays.fill(material, (byte) 0);
-            if (masterKey != null) {
-                Arrays.fill(masterKey, (byte) 0);
-            }
+            Secrets.wipe(key, material, masterKey);
         }
     }
 

@@ -94,6 +94,22 @@ class CipherSpecTest {
     }
 
     @Test
+    void theRecordRefusesAChainModeQemuLacksEvenWhenTheKeySizeFits() {
+        CipherSpecException error = catchThrowableOfType(CipherSpecException.class,
+                () -> new CipherSpec("aes-256", "gcm", "plain64", Optional.empty(), 256));
+        assertThat(error.part()).isEqualTo(CipherSpecException.Part.CHAIN_MODE);
+        assertThat(error.value()).isEqualTo("gcm");
+    }
+
+    @Test
+    void anUnsupportedChainModeIsNamedBeforeTheKeySize() {
+        CipherSpecException error = catchThrowableOfType(CipherSpecException.class,
+                () -> CipherSpec.decode("aes-gcm-plain64", 100));
+        assertThat(error.part()).isEqualTo(CipherSpecException.Part.CHAIN_MODE);
+        assertThat(error.getMessage()).contains("'gcm'", "is not supported by qemu");
+    }
+
+    @Test
     void controlCharactersInARefusedValueAreEscaped() {
         CipherSpecException error = catchThrowableOfType(CipherSpecException.class,
                 () -> CipherSpec.decode("a\u001b[31mes-xts-plain64", 512));

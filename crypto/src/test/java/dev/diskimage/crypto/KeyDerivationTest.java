@@ -9,6 +9,7 @@ import org.bouncycastle.crypto.generators.PKCS5S2ParametersGenerator;
 import org.bouncycastle.crypto.params.KeyParameter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** PBKDF2 as LUKS key slots and digests use it: the published vectors, and Bouncy Castle's answer. */
@@ -57,6 +58,35 @@ class KeyDerivationTest {
         byte[] salt = new byte[32];
         assertThat(KeyDerivation.pbkdf2("sha256", new byte[0], salt, 10, 32))
                 .isEqualTo(bouncyCastle("sha256", new byte[0], salt, 10, 32));
+    }
+
+    /**
+     * Argon2 version 1.3 against the reference implementation's own vectors (phc-winner-argon2,
+     * src/test.c: "password", "somesalt", 2 passes, 256 KiB, 32-byte tag). RFC 9106's vectors add
+     * a secret and associated data, which LUKS2 never uses.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "false, 1, 89e9029f4637b295beb027056a7336c414fadd43f6b208645281cb214a56452f",
+        "false, 2, 4ff5ce2769a1d7f4c8a491df09d41a9fbe90e5eb02155a13e4c01e20cd4eab61",
+        "true,  1, 9dfeb910e80bad0311fee20f9c0e2b12c17987b4cac90c2ef54d5b3021c68bfe",
+        "true,  2, 6d093c501fd5999645e0ea3bf620d7b8be7fd2db59c20d9fff9539da2bf57037",
+    })
+    void argon2MatchesTheReferenceVectors(boolean id, int lanes, String tag) {
+        assertThat(KeyDerivation.argon2(id, ascii("password"), ascii("somesalt"), 2, 256, lanes, 32))
+                .isEqualTo(HexFormat.of().parseHex(tag));
+    }
+
+    @Test
+    void pbkdf2KeysOfWholeAndPartialBlocksAreTheRfcVectorsPrefix() {
+        // RFC 6070: the 25-byte key is two SHA-1 blocks, the second cut; its first 20 bytes are one whole block.
+        byte[] password = ascii("passwordPASSWORDpassword");
+        byte[] salt = ascii("saltSALTsaltSALTsaltSALTsaltSALTsalt");
+        assertThat(KeyDerivation.pbkdf2("sha1", password, salt, 4096, 20))
+                .isEqualTo(HexFormat.of().parseHex("3d2eec4fe41c849b80c8d83662c0e44a8b291a96"));
+        assertThat(KeyDerivation.pbkdf2("sha1", password, salt, 4096, 40))
+                .startsWith(HexFormat.of().parseHex("3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038"))
+                .isEqualTo(bouncyCastle("sha1", password, salt, 4096, 40));
     }
 
     private static byte[] bouncyCastle(String hash, byte[] password, byte[] salt, int iterations, int length) {

@@ -57,6 +57,26 @@ class LuksHeaderHostileTest {
     }
 
     @Test
+    void readsTheFieldsOfQemuImgLuks1() throws Exception {
+        Path file = dir.resolve("v1.luks");
+        LuksHeader header = LuksHeader.read(file);
+        assertThat(header.file()).isEqualTo(file);
+        assertThat(header.version()).isEqualTo(1);
+        assertThat(header.cipher()).isEqualTo("aes-xts-plain64");
+        assertThat(header.keySizeBits()).isEqualTo(512);
+        assertThat(header.hash()).isEqualTo("sha256");
+        String dump = LuksVolumes.luksDump(file);
+        assertThat(header.uuid()).isEqualTo(LuksVolumes.dumpField(dump, "UUID"));
+        assertThat(header.payloadOffset()).isEqualTo(512 * Long.parseLong(LuksVolumes.dumpField(dump, "Payload offset")));
+        assertThat(header.activeKeySlots()).singleElement().satisfies(slot -> {
+            assertThat(slot.keySizeBits()).isEqualTo(512);
+            assertThat(slot.cipher()).isEqualTo("aes-xts-plain64");
+            assertThat(slot.afHash()).isEqualTo("sha256");
+            assertThat(slot.stripes()).isEqualTo(4000);
+        });
+    }
+
+    @Test
     void refusesLuks1CutAtEveryHeaderBoundary() {
         long payload = LuksHeader.read(dir.resolve("v1.luks")).payloadOffset();
         for (int cut : new int[] {0, 1, 5, 6, 7, 8, 40, 104, 108, 208, 591}) {
@@ -217,6 +237,19 @@ class LuksHeaderHostileTest {
                 .getMessage()).contains("missing").contains("cannot be read");
         ByteBuffer version3 = ByteBuffer.wrap(luks2.clone()).putShort(6, (short) 3);
         assertThat(refused(version3.array()).reason()).contains("LUKS version 3");
+    }
+
+    @Test
+    void refusalsNameTheFileAndTheOffsetToBlameEvenAtOffsetZero() {
+        LuksHeaderException atZero = refused(new byte[4096]);
+        assertThat(atZero.file()).isEqualTo(Path.of("memory.luks"));
+        assertThat(atZero.offset()).hasValue(0);
+        assertThat(atZero.getMessage()).isEqualTo("memory.luks: is not a LUKS volume (no LUKS magic) (at offset 0)");
+
+        LuksHeaderException noField = catchThrowableOfType(LuksHeaderException.class,
+                () -> LuksHeader.read(dir.resolve("missing")));
+        assertThat(noField.offset()).isEmpty();
+        assertThat(noField.getMessage()).doesNotContain("at offset");
     }
 
     @Test

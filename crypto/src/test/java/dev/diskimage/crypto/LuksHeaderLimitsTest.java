@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,6 +116,21 @@ class LuksHeaderLimitsTest {
     }
 
     @Test
+    void keyMaterialEndingExactlyWhereTheFileEndsUnlocksWithoutReadingPastIt() throws Exception {
+        // 256,000 bytes of key material (500 whole sectors) at 32,768, and the data, so the file, right after.
+        long end = 32_768 + 256_000;
+        String edited = json.replace("\"size\":\"258048\"", "\"size\":\"256000\"")
+                .replace("\"offset\":\"1048576\"", "\"offset\":\"" + end + "\"");
+        Path file = LuksImages.write(dir, "material-at-the-end.luks",
+                Arrays.copyOf(LuksImages.withJson(luks2, edited), (int) end));
+        LuksHeader header = LuksHeader.read(file);
+        assertThat(header.payloadOffset()).isEqualTo(end);
+
+        assertThat(header.unlocks(LuksVolumes.PASSPHRASE.getBytes(StandardCharsets.UTF_8))).isTrue();
+        assertThat(header.unlocks(LuksVolumes.WRONG.getBytes(StandardCharsets.UTF_8))).isFalse();
+    }
+
+    @Test
     void eachRequiredPartOfAKeySlotMissingIsNamed() throws Exception {
         assertThat(refusal(json.replaceFirst("\"area\":\\{[^}]*\\},", ""))).contains("has no area");
         assertThat(refusal(json.replaceFirst("\"af\":\\{[^}]*\\},", ""))).contains("has no af");
@@ -127,6 +143,14 @@ class LuksHeaderLimitsTest {
         assertThat(refusal(json.replace("\"type\":\"pbkdf2\",\"keyslots\"", "\"type\":\"argon2i\",\"keyslots\"")))
                 .contains("is not pbkdf2");
         assertThat(refusal(json.replace("\"type\":\"raw\"", "\"type\":\"datashift\""))).contains("is not raw");
+    }
+
+    @Test
+    void keySlotIdsFromZeroTo31() throws Exception {
+        String slot31 = json.replace("\"keyslots\":{\"0\":", "\"keyslots\":{\"31\":")
+                .replace("\"keyslots\":[\"0\"]", "\"keyslots\":[\"31\"]");
+        assertThat(read(slot31).activeKeySlots()).extracting(LuksHeader.KeySlot::index).containsExactly(31);
+        assertThat(refusal(slot31.replace("\"31\"", "\"32\""))).isEqualTo("LUKS2 key slot id '32' is not a number from 0 to 31");
     }
 
     @Test
@@ -158,6 +182,67 @@ class LuksHeaderLimitsTest {
         assertThat(decoyFirst).contains("\"digests\":{\"1\":{\"type\":\"pbkdf2\",\"keyslots\":[\"9\"]");
 
         assertThat(readFile("decoy.luks", decoyFirst).unlocks(LuksVolumes.PASSPHRASE.getBytes(StandardCharsets.UTF_8))).isTrue();
+    }
+
+    @Test
+    void bothHeaderCopiesMustFitTheFileToTheByte() throws Exception {
+        // 16 KiB of metadata: the two copies end at 32,768 bytes.
+        LuksHeaderException oneShort = catchThrowableOfType(LuksHeaderException.class,
+                () -> LuksImages.readBytes(Arrays.copyOf(luks2, 32767)));
+        assertThat(oneShort.reason()).isEqualTo("LUKS2 headers of 2 x 16384 bytes do not fit the file of 32767 bytes");
+        assertThat(oneShort.offset()).hasValue(8);
+        LuksHeaderException exact = catchThrowableOfType(LuksHeaderException.class,
+                () -> LuksImages.readBytes(Arrays.copyOf(luks2, 32768)));
+        assertThat(exact.reason()).as("both copies fit; the key slot area does not").doesNotContain("do not fit");
+    }
+
+    @Test
+    void jsonMetadataWithoutItsTerminatingNulIsRefused() throws Exception {
+        String filling = "{" + " ".repeat(16384 - 4096 - 1);
+        assertThat(refusal(filling)).isEqualTo("LUKS2 JSON metadata is not terminated within 12288 bytes");
+        assertThat(refusal(filling.substring(1))).as("one NUL left at the end").doesNotContain("not terminated");
+    }
+
+    @Test
+    void theHeaderHashIsTheDigestOfTheDataSegment() throws Exception {
+        String digest = json.substring(json.indexOf("\"digests\":{") + "\"digests\":{".length(),
+                json.indexOf(",\"config\"") - 1);
+        String other = digest.replaceFirst("^\"0\"", "\"1\"").replace("\"segments\":[\"0\"]", "\"segments\":[\"1\"]")
+                .replace("\"keyslots\":[\"0\"]", "\"keyslots\":[\"9\"]").replace("\"hash\":\"sha256\"", "\"hash\":\"sha512\"");
+        LuksHeader header = read(json.replace("\"digests\":{" + digest, "\"digests\":{" + other + "," + digest));
+        assertThat(header.hash()).isEqualTo("sha256");
+        assertThat(read(json.replace("\"segments\":[\"0\"]", "\"segments\":[\"1\"]")).hash())
+                .as("no digest for the data segment").isEmpty();
+    }
+
+    private static String digestOf(int bytes) {
+        return json.replaceFirst("\"digest\":\"[^\"]*\"", "\"digest\":\"" + Base64.getEncoder().encodeToString(new byte[bytes])
+                + "\"");
+    }
+
+    @Test
+    void digestsUpTo64Bytes() throws Exception {
+        assertThat(read(digestOf(64)).activeKeySlots()).hasSize(1);
+        assertThat(refusal(digestOf(65))).isEqualTo("LUKS2 digest 0 is 65 bytes long");
+    }
+
+    @Test
+    void aPbkdf2KdfWithoutIterationsIsNamed() throws Exception {
+        assertThat(refusal(json.replaceFirst("(\"kdf\":\\{\"type\":\"pbkdf2\",\"hash\":\"sha256\",)\"iterations\":1000,", "$1")))
+                .isEqualTo("LUKS2 key slot 0 kdf has no iterations");
+    }
+
+    @Test
+    void aKeyOfOneByteIsReadAndThenRefusedByTheCipherNotTried() throws Exception {
+        String oneByteArea = json.replace("\"encryption\":\"aes-xts-plain64\",\"key_size\":64}",
+                "\"encryption\":\"aes-xts-plain64\",\"key_size\":1}");
+        assertThat(oneByteArea).isNotEqualTo(json);
+        LuksHeader header = readFile("one-byte-key.luks", oneByteArea);
+        UnsupportedLuksException error = catchThrowableOfType(UnsupportedLuksException.class,
+                () -> header.unlocks(LuksVolumes.PASSPHRASE.getBytes(StandardCharsets.UTF_8)));
+        assertThat(error.reason()).isEqualTo("key slot 0 uses a 1-byte key for aes-xts-plain64, which that cipher does not take");
+        assertThat(error.file()).isEqualTo(header.file()).isEqualTo(dir.resolve("one-byte-key.luks"));
+        assertThat(refusal(json.replace("\"key_size\":64}", "\"key_size\":0}"))).contains("area key_size 0");
     }
 
     private static String unsupported(String name, String edited) throws Exception {

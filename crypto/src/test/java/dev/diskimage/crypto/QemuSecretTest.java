@@ -40,6 +40,32 @@ class QemuSecretTest {
     }
 
     @Test
+    void closeOverwritesTheSecretWithZerosBeforeDeletingIt() throws Exception {
+        // A second link to the same inode still sees the content after the name is gone: zeros.
+        byte[] large = new byte[150_000];
+        java.util.Arrays.fill(large, (byte) 'x');
+        QemuSecret secret = QemuSecret.write("sec0", large, dir);
+        Path link = Files.createLink(dir.resolve("second-link"), secret.file());
+
+        secret.close();
+
+        assertThat(secret.file()).doesNotExist();
+        assertThat(Files.readAllBytes(link)).hasSize(150_000).containsOnly(0);
+    }
+
+    @Test
+    void writesAPassphraseFromItsFileAndLeavesThatFileAsItWas() throws Exception {
+        Path key = Files.writeString(dir.resolve("key"), "from a file\n");
+        try (QemuSecret secret = QemuSecret.write("sec0", Passphrase.fromFile(key), dir)) {
+            assertThat(secret.file().getParent().getParent()).isEqualTo(dir);
+            assertThat(Files.readString(secret.file())).isEqualTo("from a file\n");
+            assertThat(secret.id()).isEqualTo("sec0");
+        }
+        assertThat(key).hasContent("from a file\n");
+        assertThat(Files.list(dir)).containsExactly(key);
+    }
+
+    @Test
     void closeCopesWithAFileAlreadyGone() throws Exception {
         QemuSecret secret = QemuSecret.write("sec0", new byte[] {1, 2}, dir);
         Files.delete(secret.file());
@@ -110,6 +136,20 @@ class QemuSecretTest {
             assertThat(orphan).doesNotExist();
             assertThat(mine).as("a live JVM's directory").exists();
         }
+    }
+
+    @Test
+    void removingStaleSecretsNamesWhatWasRemovedAndWipesBeforeDeleting() throws Exception {
+        Path orphan = Files.createDirectory(dir.resolve("diskimage-secret-" + deadPid() + "-42"));
+        Path otherLink = Files.createLink(dir.resolve("other-link"), Files.writeString(orphan.resolve("secret"),
+                "left behind"));
+        Path mine = Files.createDirectory(dir.resolve("diskimage-secret-" + ProcessHandle.current().pid() + "-7"));
+
+        assertThat(QemuSecret.removeStale(dir)).containsExactly(orphan);
+
+        assertThat(orphan).doesNotExist();
+        assertThat(otherLink).as("the same inode, wiped before its name was deleted").hasBinaryContent(new byte[11]);
+        assertThat(mine).exists();
     }
 
     @Test
