@@ -50,4 +50,18 @@ echo
 echo "== a qcow2 validated while it streams in on standard input =="
 bin/image-check --format qcow2 - < "$dir/good.qcow2"
 echo "(exit code $?)"
+echo
+echo "== the embedded image service (a local directory): upload, then fetch into a raw volume =="
+rm -rf "$dir/images"
+id=$(bin/diskimage upload --service "$dir/images" --name good --disk-format qcow2 "$dir/good.qcow2")
+echo "uploaded good.qcow2 as image $id"
+bin/diskimage images --service "$dir/images" list
+bin/diskimage fetch --service "$dir/images" --volume-format raw --size 1 "$id" "$dir/volume.raw"
+echo "(exit code $?)"
+echo
+echo "== an image whose stored bytes were swapped for a malicious qcow2 behind the service's back =="
+evil=$(bin/diskimage upload --service "$dir/images" --name swapped --disk-format raw "$dir/disk.raw")
+cp "$dir/evil-backing.qcow2" "$dir/images/$evil.data"
+bin/diskimage fetch --service "$dir/images" "$evil" "$dir/evil-volume.raw"
+echo "(exit code $?: refused, nothing at $dir/evil-volume.raw)"
 exit 0
