@@ -161,12 +161,17 @@ public final class VolumeImages {
      *     qemu-img's
      * @param volumeSizeGiB the volume's size, if the volume has one
      * @return what was written
+     * @throws IllegalArgumentException if {@code dest} is a directory, or {@code blocksize} is out
+     *     of range; nothing is downloaded then
      */
     public FetchResult fetchToVolumeFormat(RequestContext ctx, ImageService service, String imageId, Path dest,
             DiskFormat volumeFormat, int blocksize, OptionalLong volumeSizeGiB) {
         if (blocksize < 512 || blocksize > ImageDownloader.MAX_BUFFER_SIZE) {
             throw new IllegalArgumentException("blocksize " + blocksize + " is not within 512.."
                     + ImageDownloader.MAX_BUFFER_SIZE + " bytes");
+        }
+        if (Files.isDirectory(dest)) {
+            throw new IllegalArgumentException("the destination " + dest + " is a directory, not a volume file or device");
         }
         ImageMeta meta = ImageDownloader.activeImage(service, ctx, imageId);
         Optional<DiskFormat> declared = ImageDownloader.declaredFormat(meta);

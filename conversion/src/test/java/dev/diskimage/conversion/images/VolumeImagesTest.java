@@ -92,6 +92,14 @@ class VolumeImagesTest {
     }
 
     @Test
+    void aDirectoryIsNoDestinationAndNothingIsDownloaded() throws IOException {
+        ImageMeta meta = add(DiskFormat.QCOW2);
+        assertThatThrownBy(() -> flows.fetchToRaw(CTX, service, meta.id(), dir, 4096, OptionalLong.empty()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is a directory");
+        assertThat(service.downloads()).isZero();
+    }
+
+    @Test
     void fetchToVhdWritesAVpcVolume() throws IOException {
         ImageMeta meta = add(DiskFormat.QCOW2);
         Path volume = dir.resolve("volume.vhd");
