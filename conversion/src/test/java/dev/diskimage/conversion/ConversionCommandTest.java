@@ -171,6 +171,7 @@ class ConversionCommandTest {
     void everyPlainOptionInQemuImgsOrder() throws Exception {
         Path source = source();
         Path target = dir.resolve("t.qcow2");
+        long start = System.nanoTime();
         ConversionResult result = converter(QemuImg.system()).convertNow(ConvertRequest.builder(source, target,
                 DiskFormat.QCOW2).option("cluster_size", "65536").compress(true).sparse(false)
                 .throttle(Throttle.rateLimit(1L << 30)).coroutines(4).cache(TargetCache.WRITEBACK)
@@ -185,7 +186,29 @@ class ConversionCommandTest {
         assertThat(result.virtualSize()).isEqualTo(4 * TestImages.MIB);
         assertThat(result.targetCacheMode()).isEqualTo(CacheMode.WRITEBACK);
         assertThat(result.writtenInPlace()).isFalse();
+        assertThat(result.duration()).isPositive().isLessThanOrEqualTo(Duration.ofNanos(System.nanoTime() - start));
         assertThat(target).exists();
+    }
+
+    @Test
+    void anOutputTheValidatorRefusesIsDeletedAndTyped() throws Exception {
+        Path target = dir.resolve("t.qcow2");
+        QemuImg qemu = fake("convert", "for a; do last=$a; done; echo 'not a qcow2 image' > \"$last\"; exit 0");
+
+        assertThatThrownBy(() -> converter(qemu).convertNow(ConvertRequest.builder(source(), target, DiskFormat.QCOW2)
+                .build())).isInstanceOf(ConvertedImageRejectedException.class).hasMessageContaining(target.toString());
+        assertThat(recorded("convert")).hasSize(1);
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
+    void aBlockDeviceIsRecognisedWithItsNumbers() {
+        Path loop = Path.of("/dev/loop0");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(loop), "no /dev/loop0 here");
+
+        assertThat(BlockDevice.at(loop)).contains(new BlockDevice(loop, 7, 0));
+        assertThat(BlockDevice.at(Path.of("/dev/null"))).isEmpty();
+        assertThat(BlockDevice.at(dir.resolve("missing"))).isEmpty();
     }
 
     @Test
@@ -487,6 +510,44 @@ class ConversionCommandTest {
     }
 
     @Test
+    void aQemuImgThatIgnoresSigtermIsKilledAfterTheGrace() throws Exception {
+        Path target = dir.resolve("t.qcow2");
+        // An ignored signal stays ignored across exec: only SIGKILL ends this sleep.
+        QemuImg qemu = fake("convert", "trap '' TERM; " + SLEEP);
+        running = converter(qemu).convert(ConvertRequest.builder(source(), target, DiskFormat.QCOW2).build());
+        awaitConvertCall();
+        long start = System.nanoTime();
+
+        assertThat(running.cancel()).isTrue();
+        assertThatThrownBy(running::await).isInstanceOf(ConversionCancelledException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(900),
+                Duration.ofSeconds(20));
+    }
+
+    @Test
+    void atShutdownRunningQemuImgsAreKilledAndTheirPartialTargetsAndSecretsRemoved() throws Exception {
+        Path target = dir.resolve("e.luks");
+        QemuImg qemu = fake("convert", "for a; do last=$a; done; : > \"$last\"; " + SLEEP);
+        running = converter(qemu).convert(ConvertRequest.builder(source(), target, DiskFormat.LUKS)
+                .encryption(luks()).build());
+        awaitConvertCall();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (TestImages.filesNamed(dir, PartialTarget.MARKER).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(TestImages.filesNamed(dir, PartialTarget.MARKER)).hasSize(1);
+        assertThat(TestImages.filesNamed(dir, "diskimage-secret-")).hasSize(1);
+
+        LiveConversions.stopAll();
+
+        assertThat(TestImages.filesNamed(dir, PartialTarget.MARKER)).isEmpty();
+        assertThat(TestImages.filesNamed(dir, "diskimage-secret-")).isEmpty();
+        assertThatThrownBy(running::await).isInstanceOf(ConversionFailedException.class);
+        assertThat(target).doesNotExist();
+        assertThat(LiveConversions.size()).as("ended conversions are forgotten").isZero();
+    }
+
+    @Test
     void cancelledBeforeQemuImgRunsStopsItAtOnce() throws Exception {
         Path target = dir.resolve("t.qcow2");
         QemuImg qemu = fake("convert", SLEEP);
@@ -736,14 +797,18 @@ class ConversionCommandTest {
                 .hasMessage(image + " has a virtual size of " + 2 * size + " bytes; resizing it to " + (2 * size - 1)
                         + " bytes would shrink it, which was not allowed");
         converter.resize(image, DiskFormat.QCOW2, size, true);
+        converter(fake("resize", "exit 0")).resize(VALIDATOR.check(image, DiskFormat.QCOW2), 0, true);
         assertThatThrownBy(() -> converter.resize(VALIDATOR.check(image, DiskFormat.QCOW2), -1, true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("new size must not be negative: -1");
 
         assertThat(recorded("resize")).containsExactly(
                 "resize -f qcow2 " + image + " " + size,
                 "resize -f qcow2 " + image + " " + 2 * size,
-                "resize -f qcow2 --shrink " + image + " " + size);
+                "resize -f qcow2 --shrink " + image + " " + size,
+                "resize -f qcow2 --shrink " + image + " 0");
         assertThat(VALIDATOR.check(image, DiskFormat.QCOW2).virtualSize()).isEqualTo(size);
+        assertThat(ImageConverter.checkVirtualSize(QemuImg.system().info(image, DiskFormat.QCOW2), 1, "img"))
+                .isEqualTo(1);
     }
 
     @Test
@@ -751,7 +816,10 @@ class ConversionCommandTest {
         Path image = encryptedQcow2();
         long size = 4 * TestImages.MIB;
 
-        converter(fake("resize", ":")).resize(image, DiskFormat.QCOW2, 2 * size, false, pass());
+        ValidatedImage resized = converter(fake("resize", ":")).resize(image, DiskFormat.QCOW2, 2 * size, false,
+                pass());
+        assertThat(resized.path()).isEqualTo(image);
+        assertThat(resized.virtualSize()).isEqualTo(size);
         assertThat(recorded("resize")).singleElement().asString().matches("resize --object secret,id=sec0,file="
                 + dir + "/diskimage-secret-[0-9]+-[0-9]+/secret --image-opts "
                 + Pattern.quote("driver=qcow2,encrypt.key-secret=sec0,file.driver=file,file.filename=" + image + " "
@@ -774,6 +842,64 @@ class ConversionCommandTest {
         assertThat(recorded("resize")).containsExactly("resize -f qcow2 " + plain + " " + 2 * size);
     }
 
+    // --- the partial sibling ------------------------------------------------------------------
+
+    @Test
+    void partialNamesKeepUpTo180CharactersOfTheTargetsName() {
+        String keep = "k".repeat(180);
+        PartialTarget whole = PartialTarget.beside(dir.resolve(keep));
+        PartialTarget cut = PartialTarget.beside(dir.resolve(keep + "x"));
+
+        assertThat(whole.target()).isEqualTo(dir.resolve(keep).toAbsolutePath());
+        assertThat(whole.path().getFileName().toString()).startsWith("." + keep + PartialTarget.MARKER);
+        assertThat(cut.path().getFileName().toString()).startsWith("." + keep + PartialTarget.MARKER);
+        assertThat(cut.target()).isEqualTo(dir.resolve(keep + "x").toAbsolutePath());
+        assertThat(PartialTarget.randomBytes(8)).hasSize(8).isNotEqualTo(PartialTarget.randomBytes(8));
+    }
+
+    @Test
+    void staleSiblingsOfDeadProcessesAreRemovedAndReturnedButNotDirectoriesOrLiveOnes() throws IOException {
+        String stale = ".t.raw" + PartialTarget.MARKER + "999999999-0123456789abcdef";
+        Path file = Files.write(dir.resolve(stale), new byte[] {1});
+        Path directory = Files.createDirectory(dir.resolve(".d.raw" + PartialTarget.MARKER
+                + "999999999-0123456789abcdef"));
+        Path live = Files.write(PartialTarget.beside(dir.resolve("l.raw")).path(), new byte[] {1});
+
+        assertThat(PartialTarget.removeStale(dir)).containsExactly(file);
+        assertThat(file).doesNotExist();
+        assertThat(directory).isDirectory();
+        assertThat(live).exists();
+        assertThat(PartialTarget.owner(stale)).contains(999999999L);
+        Files.delete(directory);
+        Files.delete(live);
+    }
+
+    @Test
+    void aPartialThatCannotBeMovedIntoPlaceIsDiscardedAndNamed() throws IOException {
+        Path target = Files.createDirectory(dir.resolve("occupied"));
+        Files.write(target.resolve("inside"), new byte[] {1});
+        PartialTarget partial = PartialTarget.beside(target);
+        Files.write(partial.path(), new byte[] {1});
+
+        assertThatThrownBy(partial::commit).isInstanceOf(ImageIoException.class)
+                .hasMessageContaining("cannot move the converted image into place at").hasMessageContaining(
+                        target.toString());
+        assertThat(partial.path()).doesNotExist();
+    }
+
+    @Test
+    void aLuksVolumesPassphraseIsProvedBeforeAResize() throws Exception {
+        Path volume = luksVolume();
+        QemuImg qemu = fake("resize", "exit 0");
+
+        assertThatThrownBy(() -> converter(qemu).resize(volume, DiskFormat.LUKS, 8 * TestImages.MIB, false,
+                Passphrase.of("wrong".getBytes(StandardCharsets.UTF_8))))
+                .satisfies(e -> assertThat(reason(e)).isEqualTo(Reason.WRONG_PASSPHRASE));
+        assertThat(calls).doesNotExist();
+        converter(qemu).resize(volume, DiskFormat.LUKS, 8 * TestImages.MIB, false, pass());
+        assertThat(recorded("resize")).singleElement().asString().contains("--image-opts driver=luks,key-secret=sec0,");
+    }
+
     // --- request values ------------------------------------------------------------------------
 
     @Test
@@ -781,7 +907,7 @@ class ConversionCommandTest {
         Path p = dir.resolve("x");
         ConvertRequest defaults = ConvertRequest.builder(p, p, DiskFormat.RAW).build();
         assertThat(defaults.cache()).isEqualTo(TargetCache.AUTO);
-        assertThat(defaults.throttle()).isEqualTo(Throttle.none());
+        assertThat(defaults.throttle()).isSameAs(Throttle.None.INSTANCE).isSameAs(Throttle.none());
         assertThat(defaults.sparse()).isTrue();
         assertThat(defaults.existingTarget()).isFalse();
         assertThat(defaults.targetIsZero()).isFalse();
