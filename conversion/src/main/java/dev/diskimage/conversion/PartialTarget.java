@@ -56,6 +56,7 @@ public final class PartialTarget {
     public static PartialTarget beside(Path target) {
         Path absolute = target.toAbsolutePath();
         String base = absolute.getFileName().toString();
+        // At exactly MAX_BASE_LENGTH the cut changes nothing: ">" and ">=" are equivalent.
         if (base.length() > MAX_BASE_LENGTH) {
             base = base.substring(0, MAX_BASE_LENGTH);
         }

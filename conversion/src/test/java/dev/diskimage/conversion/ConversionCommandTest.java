@@ -202,6 +202,18 @@ class ConversionCommandTest {
     }
 
     @Test
+    void theCgroupMountNeedsThreeFieldsAndThisProcessesGroupLiesUnderIt() throws IOException {
+        assertThat(CgroupIoThrottle.cgroup2Mount(List.of("cgroup2 /sys/fs/cgroup"))).isEmpty();
+        assertThat(CgroupIoThrottle.cgroup2Mount(List.of("cgroup2 /sys/fs/my\\040cgroup cgroup2")))
+                .contains(Path.of("/sys/fs/my cgroup"));
+        Optional<Path> mount = CgroupIoThrottle.cgroup2Mount(Files.readAllLines(Path.of("/proc/self/mounts")));
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.isPresent(), "no cgroup v2 here");
+        Path own = CgroupIoThrottle.parentGroup();
+        assertThat(own).startsWith(mount.get());
+        assertThat(own).isDirectory();
+    }
+
+    @Test
     void aBlockDeviceIsRecognisedWithItsNumbers() {
         Path loop = Path.of("/dev/loop0");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(loop), "no /dev/loop0 here");
@@ -921,6 +933,11 @@ class ConversionCommandTest {
         assertThat(defaults.toString()).isEqualTo("ConvertRequest[source=" + p + ", target=" + p
                 + ", targetFormat=raw]");
         assertThat(ConvertRequest.builder(p, p, DiskFormat.RAW).decrypt(true).build().toString()).endsWith(", decrypt]");
+        assertThat(ConvertRequest.builder(p, p, DiskFormat.QCOW2).encryption(luks()).sourcePassphrase(pass()).build()
+                .toString()).isEqualTo("ConvertRequest[source=" + p + ", target=" + p + ", targetFormat=qcow2"
+                        + ", encryption=" + luks() + ", sourcePassphrase=" + pass() + "]");
+        assertThat(ConvertRequest.builder(p, p, DiskFormat.RAW).sourcePassphrase(dir.resolve("key")).build()
+                .sourcePassphrase()).isPresent();
 
         assertThat(ConvertRequest.builder(p, p, DiskFormat.RAW).coroutines(1).build().coroutines()).hasValue(1);
         assertThat(ConvertRequest.builder(p, p, DiskFormat.RAW).coroutines(16).build().coroutines()).hasValue(16);
