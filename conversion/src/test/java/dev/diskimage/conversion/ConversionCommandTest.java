@@ -560,6 +560,34 @@ class ConversionCommandTest {
     }
 
     @Test
+    void stopAllKillsEachRegisteredProcessAndRemovesItsPartialAndSecrets() throws Exception {
+        Path source = source();
+        Encryption encryption = Encryption.forConversion(ConvertRequest.builder(source, dir.resolve("e.luks"),
+                DiskFormat.LUKS).encryption(luks()).build(), VALIDATOR.check(source, DiskFormat.RAW));
+        Encryption.Secrets secrets = encryption.writeSecrets(dir);
+        PartialTarget partial = PartialTarget.beside(dir.resolve("e.luks"));
+        Files.write(partial.path(), new byte[] {1});
+        Process qemuImg = new ProcessBuilder("sleep", "30").start();
+        LiveConversions.Entry withEverything = LiveConversions.register(Optional.of(partial));
+        withEverything.process.set(qemuImg.toHandle());
+        withEverything.secrets.set(secrets);
+        // Registered, qemu-img not started yet: nothing to stop, nothing to delete.
+        LiveConversions.Entry bare = LiveConversions.register(Optional.empty());
+        assertThat(TestImages.filesNamed(dir, "diskimage-secret-")).hasSize(1);
+
+        try {
+            LiveConversions.stopAll();
+        } finally {
+            LiveConversions.unregister(withEverything);
+            LiveConversions.unregister(bare);
+        }
+
+        assertThat(qemuImg.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(partial.path()).doesNotExist();
+        assertThat(TestImages.filesNamed(dir, "diskimage-secret-")).isEmpty();
+    }
+
+    @Test
     void cancelledBeforeQemuImgRunsStopsItAtOnce() throws Exception {
         Path target = dir.resolve("t.qcow2");
         QemuImg qemu = fake("convert", SLEEP);
