@@ -574,6 +574,7 @@ class ConversionCommandTest {
         // Registered, qemu-img not started yet: nothing to stop, nothing to delete.
         LiveConversions.Entry bare = LiveConversions.register(Optional.empty());
         assertThat(TestImages.filesNamed(dir, "diskimage-secret-")).hasSize(1);
+        assertThat(LiveConversions.size()).isEqualTo(2);
 
         try {
             LiveConversions.stopAll();
