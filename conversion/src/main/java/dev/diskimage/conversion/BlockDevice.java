@@ -2,7 +2,6 @@ package dev.diskimage.conversion;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -38,10 +37,6 @@ public record BlockDevice(Path path, long major, long minor) {
         } catch (IOException | UnsupportedOperationException e) {
             return Optional.empty();
         }
-    }
-
-    static boolean exists(Path path) {
-        return Files.exists(path, LinkOption.NOFOLLOW_LINKS) || Files.exists(path);
     }
 
     // glibc's gnu_dev_major/gnu_dev_minor: 12 bits of major and 20 of minor, split across dev_t.

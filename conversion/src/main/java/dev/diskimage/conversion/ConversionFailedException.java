@@ -36,6 +36,7 @@ public class ConversionFailedException extends ImageException {
     private static String lastLine(String text) {
         String stripped = text.strip();
         int newline = stripped.lastIndexOf('\n');
+        // newline is never 0 in stripped text: "< 0" and "<= 0" are equivalent.
         return newline < 0 ? stripped : stripped.substring(newline + 1);
     }
 }

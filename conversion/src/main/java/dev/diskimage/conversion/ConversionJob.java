@@ -123,6 +123,9 @@ final class ConversionJob implements Runnable {
                 try {
                     qemu.convert(command);
                 } catch (QemuImgConvertException e) {
+                    // Every throw below is discarded again by the catch further down, and a retry
+                    // makes qemu-img create the file anew: removing this call is an equivalent mutant
+                    // (kept so that no failed attempt's output waits for the retry).
                     partial.ifPresent(PartialTarget::discard);
                     if (cancelled) {
                         throw new ConversionCancelledException(target);
@@ -159,6 +162,7 @@ final class ConversionJob implements Runnable {
                 LOG.debug("output {} accepted as {}", writeTo, targetFormat.qemuName());
                 partial.ifPresent(PartialTarget::commit);
                 LOG.debug("output moved into place at {}", target);
+                // Only a log line (equivalent mutants here and in logThroughput).
                 logThroughput(source, target, duration);
                 return new ConversionResult(target, source.format(), targetFormat, source.virtualSize(), mode, inPlace,
                         duration, command.arguments());
@@ -185,6 +189,8 @@ final class ConversionJob implements Runnable {
             }
             return source;
         }
+        // A null from the lambda (a mutant) falls back to the undeclared check below: the declared
+        // check already ran and refused a mismatch, and both return the same accepted image.
         return declared.map(format -> validator.check(request.source(), format))
                 .orElseGet(() -> validator.check(request.source()));
     }

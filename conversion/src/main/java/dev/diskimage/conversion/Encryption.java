@@ -66,9 +66,11 @@ final class Encryption {
                         + " to write it in plain text, or encrypt the target");
             }
             prove(source, passphrase);
-        } else if (request.sourcePassphrase().isPresent()) {
+        } else if (request.sourcePassphrase().isPresent()) { // only a log line: mutants are equivalent
             LOG.debug("{} is not encrypted; its passphrase is not used", source.path());
         }
+        // Reads the target's passphrase (a file) now, so that an unreadable one is refused before
+        // qemu-img runs; the fill wipes that copy, which nobody reads (removing it is equivalent).
         request.encryption().ifPresent(luks -> Arrays.fill(luks.passphrase().bytes(), (byte) 0));
         return new Encryption(encrypted, encrypted ? request.sourcePassphrase() : Optional.empty(),
                 request.encryption(), request.targetFormat());

@@ -34,6 +34,7 @@ final class LiveConversions {
     }
 
     static Entry register(Optional<PartialTarget> partial) {
+        // The hook runs only when the JVM exits, which no unit test can observe (stopAll itself is tested).
         if (HOOKED.compareAndSet(false, true)) {
             Runtime.getRuntime().addShutdownHook(new Thread(LiveConversions::stopAll, "diskimage-convert-shutdown"));
         }
@@ -44,6 +45,11 @@ final class LiveConversions {
 
     static void unregister(Entry entry) {
         LIVE.remove(entry);
+    }
+
+    /** How many conversions are registered (for tests: an ended conversion must not stay). */
+    static int size() {
+        return LIVE.size();
     }
 
     /** The hook: kill every qemu-img, wait for it, remove the siblings. */

@@ -5,6 +5,7 @@ import dev.diskimage.core.OrphanedFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -55,6 +56,7 @@ public final class PartialTarget {
     public static PartialTarget beside(Path target) {
         Path absolute = target.toAbsolutePath();
         String base = absolute.getFileName().toString();
+        // At exactly MAX_BASE_LENGTH the cut changes nothing: ">" and ">=" are equivalent.
         if (base.length() > MAX_BASE_LENGTH) {
             base = base.substring(0, MAX_BASE_LENGTH);
         }
@@ -72,6 +74,7 @@ public final class PartialTarget {
     static byte[] randomBytes(int count) {
         byte[] bytes = new byte[count];
         try (InputStream in = Files.newInputStream(URANDOM)) {
+            // Either source gives random bytes: a mutant of this test is equivalent.
             if (in.readNBytes(bytes, 0, count) == count) {
                 return bytes;
             }
@@ -108,6 +111,7 @@ public final class PartialTarget {
      * @throws ImageIoException if a step fails; the sibling is removed then
      */
     public void commit() {
+        // The two force(true) calls: only a crash shows a missing fsync, so their mutants survive.
         try {
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
                 channel.force(true);
@@ -135,13 +139,16 @@ public final class PartialTarget {
      * Removes the siblings in {@code directory} whose JVM is no longer alive.
      *
      * @param directory the directory to sweep
-     * @return the files removed
+     * @return the files removed; an entry with such a name that is not a regular file (a
+     *     directory, a link) is never one of ours: it is kept, logged, and not returned
      */
     public static List<Path> removeStale(Path directory) {
         return OrphanedFiles.remove(directory, ".*" + MARKER + "*", NAME, "partial conversion output", entry -> {
-            if (Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
-                Files.deleteIfExists(entry);
+            if (!Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                // Before, such an entry was kept but reported as removed.
+                throw new FileSystemException(entry.toString(), null, "not a regular file; kept");
             }
+            Files.deleteIfExists(entry);
         });
     }
 
