@@ -8,6 +8,7 @@ import dev.diskimage.core.service.ImageMeta;
 import dev.diskimage.core.service.ImageService;
 import dev.diskimage.core.service.NewImage;
 import dev.diskimage.core.service.RequestContext;
+import dev.diskimage.validation.ValidatedImage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -72,8 +73,8 @@ final class UploadCommand extends ImageCommand {
     void execute(PrintWriter out, PrintWriter err) {
         DiskFormat imageFormat = format(diskFormat, "--disk-format");
         DiskFormat volumeFormat = fileFormat == null ? imageFormat : format(fileFormat, "-f");
-        // Refused before anything is created; the flow checks the file again, unchanged, before reading it.
-        validator().check(file, volumeFormat);
+        // Refused before anything is created; the flow checks the file unchanged before reading it.
+        ValidatedImage volume = validator().check(file, volumeFormat);
         ImageService images = service.open();
         RequestContext ctx = service.context();
         ImageMeta created = images.create(ctx, new NewImage(Optional.empty(), name, imageFormat.glanceName(),
@@ -82,7 +83,7 @@ final class UploadCommand extends ImageCommand {
         UploadResult result;
         try {
             result = ImageFlows.flows(ImageFlows.downloader(validator(), conversionDir),
-                    bar == null ? TransferProgress.NONE : bar).uploadVolume(ctx, images, created, file, volumeFormat, compress);
+                    bar == null ? TransferProgress.NONE : bar).uploadVolume(ctx, images, created, volume, compress);
         } catch (RuntimeException e) {
             discard(images, ctx, created);
             throw e;

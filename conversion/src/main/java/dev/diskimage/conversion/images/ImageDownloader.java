@@ -157,7 +157,20 @@ public final class ImageDownloader {
      * @return the verified, validated file; close it to delete it
      */
     public DownloadedImage download(ImageService service, RequestContext ctx, String imageId) {
-        ImageMeta meta = activeImage(service, ctx, imageId);
+        return download(service, ctx, activeImage(service, ctx, imageId));
+    }
+
+    /**
+     * Downloads an image whose record the caller has already read (and found active), into a
+     * temporary file of the conversion directory: one metadata call less than
+     * {@link #download(ImageService, RequestContext, String)}.
+     *
+     * @param service where the image is
+     * @param ctx who asks
+     * @param meta the image's record, as the service gave it
+     * @return the verified, validated file; close it to delete it
+     */
+    public DownloadedImage download(ImageService service, RequestContext ctx, ImageMeta meta) {
         Optional<DiskFormat> declared = declaredFormat(meta);
         if (meta.size().isPresent()) {
             SpaceCheck.checkAvailableSpace(directory.path(), meta.size().getAsLong(), meta.describe());

@@ -2,6 +2,7 @@ package dev.diskimage.conversion.images;
 
 import dev.diskimage.core.ImageConversionDirectory;
 import dev.diskimage.core.QemuImg;
+import dev.diskimage.core.service.ImageMeta;
 import dev.diskimage.core.service.ImageService;
 import dev.diskimage.core.service.RequestContext;
 import dev.diskimage.validation.ImagePolicy;
@@ -13,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Downloads an image once per scope and shares the file: Cinder's {@code TemporaryImages}, made
@@ -104,6 +106,16 @@ public final class TemporaryImages {
      * @return the scope, holding the verified, validated file until closed
      */
     public TemporaryImage open(ImageService service, RequestContext ctx, String imageId) {
+        return open(service, ctx, imageId, () -> downloader.download(service, ctx, imageId));
+    }
+
+    /** Opens a scope on an image whose record the caller has read already: no second metadata call. */
+    TemporaryImage open(ImageService service, RequestContext ctx, ImageMeta meta) {
+        return open(service, ctx, meta.id(), () -> downloader.download(service, ctx, meta));
+    }
+
+    private TemporaryImage open(ImageService service, RequestContext ctx, String imageId,
+            Supplier<DownloadedImage> download) {
         Key key = new Key(service.location(), ctx.userKey(), imageId);
         Entry entry;
         boolean first;
@@ -119,7 +131,7 @@ public final class TemporaryImages {
         }
         if (first) {
             try {
-                entry.download.complete(downloader.download(service, ctx, imageId));
+                entry.download.complete(download.get());
             } catch (RuntimeException | Error e) {
                 forget(key, entry);
                 entry.download.completeExceptionally(e);

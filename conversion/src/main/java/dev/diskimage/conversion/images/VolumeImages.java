@@ -190,7 +190,7 @@ public final class VolumeImages {
             LOG.info("image {} streamed straight to {} as raw", meta.describe(), dest);
             return new FetchResult(meta, dest, DiskFormat.RAW, DiskFormat.RAW, streamed.digests().size(), true);
         }
-        try (TemporaryImage image = held.orElseGet(() -> temporaryImages.open(service, ctx, imageId))) {
+        try (TemporaryImage image = held.orElseGet(() -> temporaryImages.open(service, ctx, meta))) {
             ValidatedImage source = image.image();
             volumeSizeGiB.ifPresent(gib -> SpaceCheck.checkVirtualSize(source.virtualSize(), gib, meta.describe()));
             ConversionResult result = converter.convertNow(ConvertRequest.builder(source, dest, volumeFormat).build());
@@ -217,16 +217,35 @@ public final class VolumeImages {
      */
     public UploadResult uploadVolume(RequestContext ctx, ImageService service, ImageMeta meta, Path volume,
             DiskFormat volumeFormat, boolean compress) {
+        return uploadVolume(ctx, service, meta, downloader.validator().check(volume, volumeFormat), compress);
+    }
+
+    /**
+     * {@link #uploadVolume(RequestContext, ImageService, ImageMeta, Path, DiskFormat, boolean)}
+     * for a volume the caller has validated already (before creating the image's record, say):
+     * it is checked unchanged instead of validated again.
+     *
+     * @param ctx who asks
+     * @param service where the image goes
+     * @param meta the image's record: created, without data, with its disk format set
+     * @param source the validated volume
+     * @param compress whether the image is written compressed (qcow2 images only)
+     * @return what was sent
+     */
+    public UploadResult uploadVolume(RequestContext ctx, ImageService service, ImageMeta meta, ValidatedImage source,
+            boolean compress) {
         DiskFormat imageFormat = ImageDownloader.declaredFormat(meta).orElseThrow(() -> new ImageServiceException(
                 "image " + meta.describe() + " has no disk_format; set it before uploading a volume to it"));
-        ValidatedImage source = downloader.validator().check(volume, volumeFormat);
         if (compress && imageFormat != DiskFormat.QCOW2) {
             throw new ConversionRefusedException(ConversionRefusedException.Reason.COMPRESSION_UNSUPPORTED,
                     "image " + meta.describe() + " is " + imageFormat.glanceName()
                             + ": only qcow2 images can be written compressed");
         }
-        if (imageFormat == volumeFormat && !compress) {
-            return upload(ctx, service, meta, source.requireUnchanged().path(), imageFormat, false);
+        if (imageFormat == source.format() && !compress) {
+            UploadResult result = upload(ctx, service, meta, source.requireUnchanged().path(), imageFormat, false);
+            // The bytes sent must be the bytes validated.
+            source.requireUnchanged();
+            return result;
         }
         try (TemporaryDirectory scratch = downloader.directory().temporaryDirectory()) {
             Path converted = scratch.path().resolve("upload." + imageFormat.qemuName());
@@ -239,9 +258,9 @@ public final class VolumeImages {
             DiskFormat format, boolean converted) {
         ImageHasher hasher = ImageHasher.forImage(meta);
         ImageMeta uploaded;
-        try (InputStream in = new HashingInputStream(Files.newInputStream(file), hasher, meta, uploadProgress,
-                OptionalLong.of(sizeOf(file)))) {
-            uploaded = service.upload(ctx, meta.id(), in, OptionalLong.of(sizeOf(file)));
+        try (InputStream in = Files.newInputStream(file)) {
+            OptionalLong size = OptionalLong.of(sizeOf(file));
+            uploaded = service.upload(ctx, meta.id(), new HashingInputStream(in, hasher, meta, uploadProgress, size), size);
         } catch (IOException e) {
             throw new ImageIoException("cannot read the volume to upload as image " + meta.describe() + " from", file, e);
         }
