@@ -52,8 +52,13 @@ public final class PartialTarget {
      *
      * @param target the file that appears on {@link #commit()}
      * @return the sibling
+     * @throws IllegalArgumentException if {@code target} is a directory: nothing could be renamed
+     *     onto it, so the writer must not start
      */
     public static PartialTarget beside(Path target) {
+        if (Files.isDirectory(target)) {
+            throw new IllegalArgumentException("the target " + target + " is a directory, not a file");
+        }
         Path absolute = target.toAbsolutePath();
         String base = absolute.getFileName().toString();
         // At exactly MAX_BASE_LENGTH the cut changes nothing: ">" and ">=" are equivalent.

@@ -921,10 +921,12 @@ class ConversionCommandTest {
 
     @Test
     void aPartialThatCannotBeMovedIntoPlaceIsDiscardedAndNamed() throws IOException {
-        Path target = Files.createDirectory(dir.resolve("occupied"));
-        Files.write(target.resolve("inside"), new byte[] {1});
+        Path target = dir.resolve("occupied");
         PartialTarget partial = PartialTarget.beside(target);
         Files.write(partial.path(), new byte[] {1});
+        // A directory appears at the target while the partial is written: the rename fails.
+        Files.createDirectory(target);
+        Files.write(target.resolve("inside"), new byte[] {1});
 
         assertThatThrownBy(partial::commit).isInstanceOf(ImageIoException.class)
                 .hasMessageContaining("cannot move the converted image into place at").hasMessageContaining(

@@ -89,6 +89,20 @@ class ConversionFaultsTest {
     }
 
     @Test
+    void aDirectoryAsTheTargetIsRefusedBeforeQemuImgRuns() throws IOException {
+        Path calls = dir.resolve("calls");
+        QemuImg recording = QemuImg.at(TestImages.recordingQemuImg(dir.resolve("bin"), calls));
+        Path source = TestImages.raw(dir, "plain.raw", TestImages.MIB, 1);
+        Path directory = java.nio.file.Files.createDirectories(dir.resolve("volumes"));
+
+        assertThatThrownBy(() -> ImageConverter.using(recording, VALIDATOR).convertNow(
+                ConvertRequest.builder(source, directory, DiskFormat.QCOW2).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is a directory");
+        assertThat(calls).doesNotExist();
+        assertThat(TestImages.filesNamed(dir, "diskimage-partial")).isEmpty();
+    }
+
+    @Test
     void cancelStopsQemuImgAndLeavesNothing() throws Exception {
         Conversion conversion = slowConversion(real(), null);
         awaitProgressOrProcess(conversion, "slow.qcow2");

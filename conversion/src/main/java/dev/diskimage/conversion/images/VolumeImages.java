@@ -171,7 +171,8 @@ public final class VolumeImages {
                     + ImageDownloader.MAX_BUFFER_SIZE + " bytes");
         }
         if (Files.isDirectory(dest)) {
-            throw new IllegalArgumentException("the destination " + dest + " is a directory, not a volume file or device");
+            // Refused before the download; PartialTarget refuses it too, but only once the download is done.
+            throw new IllegalArgumentException("the target " + dest + " is a directory, not a file");
         }
         ImageMeta meta = ImageDownloader.activeImage(service, ctx, imageId);
         Optional<DiskFormat> declared = ImageDownloader.declaredFormat(meta);

@@ -97,6 +97,9 @@ class VolumeImagesTest {
         assertThatThrownBy(() -> flows.fetchToRaw(CTX, service, meta.id(), dir, 4096, OptionalLong.empty()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is a directory");
         assertThat(service.downloads()).isZero();
+        assertThatThrownBy(() -> flows.fetch(CTX, service, meta.id(), dir))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is a directory");
+        assertThat(service.downloads()).as("fetch refuses before downloading too").isZero();
     }
 
     @Test
