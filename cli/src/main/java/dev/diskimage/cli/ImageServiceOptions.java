@@ -89,6 +89,8 @@ final class ImageServiceOptions {
             }
             return LocalImageService.open(where.service);
         }
+        // A malformed token is a usage error here, before the client exists (the value is not kept:
+        // the token travels in each call's context).
         authToken();
         return glance(endpoint(where.glance), parsedHeaders());
     }
