@@ -585,8 +585,14 @@ public final class QemuImg {
      * repeats the command when its error contains this text.
      */
     public static final String PBKDF_BENCHMARK_FLAKE = "Unable to get accurate CPU usage";
-    /** How often a command that writes a LUKS key is run at most while the PBKDF benchmark flakes. */
-    public static final int PBKDF_BENCHMARK_ATTEMPTS = 10;
+    /**
+     * How often a command that writes a LUKS key is run at most while the PBKDF benchmark flakes.
+     * Its first round of iterations takes a couple of milliseconds with SHA extensions; where the
+     * kernel accounts CPU time by ticks, that round is charged only now and then, so ten attempts
+     * in a row failed on a loaded 2-core machine. A failed attempt costs milliseconds (qemu-img
+     * stops before writing anything).
+     */
+    public static final int PBKDF_BENCHMARK_ATTEMPTS = 50;
 
     private ProcessResult run(List<String> args, Duration limit, Optional<ProcessLimits> limits,
             Consumer<String> lines) {

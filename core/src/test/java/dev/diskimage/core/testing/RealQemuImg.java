@@ -1,5 +1,6 @@
 package dev.diskimage.core.testing;
 
+import dev.diskimage.core.QemuImg;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,6 @@ import java.util.List;
 public final class RealQemuImg {
     /** What qemu prints when its PBKDF benchmark measured no CPU time. */
     public static final String PBKDF_BENCHMARK_FLAKE = "Unable to get accurate CPU usage";
-    private static final int ATTEMPTS = 10;
 
     private RealQemuImg() {
     }
@@ -46,7 +46,7 @@ public final class RealQemuImg {
                 if (process.waitFor() == 0) {
                     return output;
                 }
-                if (attempt >= ATTEMPTS || !output.contains(PBKDF_BENCHMARK_FLAKE)) {
+                if (attempt >= QemuImg.PBKDF_BENCHMARK_ATTEMPTS || !output.contains(PBKDF_BENCHMARK_FLAKE)) {
                     throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
                 }
             } catch (IOException e) {
