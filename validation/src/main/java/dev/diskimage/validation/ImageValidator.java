@@ -2,6 +2,7 @@ package dev.diskimage.validation;
 
 import com.google.common.base.Suppliers;
 import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.ImageGate;
 import dev.diskimage.core.IoErrorText;
 import dev.diskimage.core.QemuImg;
 import java.io.IOException;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code check_qcow2_image} all map onto {@link #check}. Instances are immutable and
  * thread-safe; validate many images in parallel with one validator.
  */
-public final class ImageValidator {
+public final class ImageValidator implements ImageGate {
     private static final Logger LOG = LoggerFactory.getLogger(ImageValidator.class);
 
     private final ImagePolicy policy;
@@ -202,6 +203,17 @@ public final class ImageValidator {
      */
     public ValidatedImage check(Path image) {
         return check(image, Optional.empty());
+    }
+
+    /**
+     * The validator as the gate of modules that may not depend on it (the catalog): the image
+     * is {@linkplain #check(Path) checked}, against the declared format when there is one.
+     *
+     * @throws ImageUnacceptableException naming the image and every rejecting finding
+     */
+    @Override
+    public DiskFormat admit(Path image, Optional<DiskFormat> declared) {
+        return check(image, Objects.requireNonNull(declared, "declared")).format();
     }
 
     private ValidatedImage check(Path image, Optional<DiskFormat> declared) {

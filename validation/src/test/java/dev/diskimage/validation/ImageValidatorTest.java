@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.ImageGate;
 import dev.diskimage.core.QemuImg;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,6 +123,17 @@ class ImageValidatorTest {
         assertThat(rejections(rawOnly.validate(qcow2))).containsExactly(FindingCode.FORMAT_NOT_ALLOWED);
         assertThat(rejections(small.validate(qcow2))).containsExactly(FindingCode.VIRTUAL_SIZE_TOO_BIG);
         assertThat(small.validate(raw).accepted()).isTrue();
+    }
+
+    @Test
+    void asAGateTheValidatorAdmitsWithTheDetectedFormatAndRefusesWhatCheckRefuses() {
+        ImageGate gate = defaults;
+        assertThat(gate.admit(qcow2, Optional.empty())).isEqualTo(DiskFormat.QCOW2);
+        assertThat(gate.admit(raw, Optional.of(DiskFormat.RAW))).isEqualTo(DiskFormat.RAW);
+        assertThatThrownBy(() -> gate.admit(qcow2, Optional.of(DiskFormat.RAW)))
+                .isInstanceOf(ImageUnacceptableException.class).hasMessageContaining(qcow2.toString());
+        assertThatThrownBy(() -> gate.admit(backed, Optional.empty()))
+                .isInstanceOf(ImageUnacceptableException.class);
     }
 
     @Test
