@@ -4,7 +4,9 @@
 # cannot be deleted; cryptsetup from cryptsetup-bin: the oracle the crypto tests compare LUKS
 # headers and passphrases with) when they are missing. With --tests, also what only the test
 # suite needs: glance-api (Debian's glance-api package), the real Glance the catalog tests and
-# it-tests run without Keystone (docs/glance.md); those tests fail, not skip, without it.
+# it-tests run without Keystone (docs/glance.md), and nginx (Debian's nginx-light), the real
+# HTTP mirror with autoindex listings the distro-image and template tests serve trees from;
+# those tests fail, not skip, without them.
 # Needs root or sudo only when something must be installed.
 set -e
 missing=""
@@ -15,6 +17,7 @@ command -v cryptsetup >/dev/null 2>&1 || [ -x /usr/sbin/cryptsetup ] || missing=
 if [ "$1" = "--tests" ]; then
     { command -v glance-api >/dev/null 2>&1 && command -v glance-manage >/dev/null 2>&1; } \
         || [ -x /usr/bin/glance-api ] || missing="$missing glance-api"
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
 fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
