@@ -59,6 +59,10 @@ final class DirectoryListing {
             }
             String tag = html.substring(lt + 1, nameEnd).toLowerCase(Locale.ROOT);
             int close = tagEnd(html, nameEnd);
+            if (close < 0) {
+                // a tag cut off by the end of the page is not a link
+                break;
+            }
             if (tag.equals("a")) {
                 String href = attribute(html, nameEnd, close, "href");
                 if (href != null) {
@@ -77,7 +81,7 @@ final class DirectoryListing {
         return Character.isLetterOrDigit(c) || c == '-' || c == ':';
     }
 
-    /** The index just after the tag's closing {@code >}, skipping quoted attribute values. */
+    /** The index just after the tag's closing {@code >}, skipping quoted attribute values; -1 if none. */
     private static int tagEnd(String html, int from) {
         char quote = 0;
         for (int i = from; i < html.length(); i++) {
@@ -92,7 +96,7 @@ final class DirectoryListing {
                 return i + 1;
             }
         }
-        return html.length();
+        return -1;
     }
 
     /** One attribute's raw value between {@code from} and {@code end}, or null. */
