@@ -3,7 +3,6 @@ package dev.diskimage.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diskimage.catalog.cache.Checksum;
-import dev.diskimage.catalog.cache.DownloadProgress;
 import dev.diskimage.catalog.cache.ImageCache;
 import dev.diskimage.catalog.distro.DistroImage;
 import dev.diskimage.catalog.distro.DistroProvider;
@@ -15,7 +14,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -142,7 +140,7 @@ final class DistroCommand implements Callable<Integer> {
             }
             TransferBar bar = TransferBar.forTerminal(quiet, err);
             if (bar != null) {
-                request.progress(progress(bar));
+                request.progress(bar::downloaded);
             }
             Image image;
             try {
@@ -169,10 +167,6 @@ final class DistroCommand implements Callable<Integer> {
             out.println(image.name() + " " + image.version() + image.build().map(b -> " build " + b).orElse("") + " "
                     + image.arch() + ": " + image.path());
             out.println("base: " + image.baseImage());
-        }
-
-        private static DownloadProgress progress(TransferBar bar) {
-            return (file, bytes, total) -> bar.transferred(null, bytes, total == null ? OptionalLong.empty() : total);
         }
 
         private static URI mirror(String text) {

@@ -143,7 +143,8 @@ class DistroCommandTest {
         oneLineError(diskimage("distro", "get", "nosuch", "--cache-dir", work.toString()), 2, "no distro named 'nosuch'");
         oneLineError(diskimage(get("--checksum", "sha256:xyz")), 2, "not a sha256 digest");
         oneLineError(diskimage(get("--version", "../../etc")), 2, "is not a plain name");
-        oneLineError(diskimage(get("--mirror", "ftp://example.org/")), 2, "a mirror is an absolute http, https or file URL");
+        oneLineError(diskimage("distro", "get", "fedora", "--mirror", "ftp://example.org/", "--cache-dir", work.toString()),
+                2, "a mirror is an absolute http, https or file URL");
         oneLineError(diskimage("distro", "get", "fedora", "--arch", "x86_64", "--mirror", "http://127.0.0.1:1/",
                 "--cache-dir", work.toString()), 2, "cannot read http://127.0.0.1:1/releases/");
         assertThat(diskimage("distro").exit()).isEqualTo(2);
