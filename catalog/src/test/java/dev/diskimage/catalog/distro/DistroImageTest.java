@@ -138,6 +138,9 @@ class DistroImageTest {
         List<CacheEntry> entries = cache.list();
         assertThat(entries).hasSize(1);
         assertThat(entries.get(0).checksum()).isEqualTo(MirrorTree.sha256(fedora41));
+        // the overlays keep the base in use, so prune leaves it
+        assertThat(entries.get(0).referrers()).containsExactlyInAnyOrder(first.path(), second.path());
+        assertThat(entries.get(0).inUse()).isTrue();
         try (Stream<Path> files = Files.list(work.resolve("snapshots"))) {
             assertThat(files.map(p -> p.getFileName().toString()))
                     .allMatch(name -> name.matches("Fedora-Cloud-Base-Generic-41-1\\.10\\.x86_64-[0-9a-f]{8}\\.qcow2"));
@@ -266,5 +269,43 @@ class DistroImageTest {
                 null, gate))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown checksum algorithm");
+    }
+
+    @Test
+    void concurrentGetsDownloadOnceAndEachGetsItsOwnOverlay() throws Exception {
+        String served = "/fedora/linux/releases/39/Cloud/x86_64/images/Fedora-Cloud-Base-39-1.5.x86_64.qcow2";
+        long earlier = nginx.gets(served);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<Image>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                futures.add(threads.submit(() -> DistroImage.get(fedora().version("39").build())));
+            }
+            java.util.Set<Path> overlays = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<Image> future : futures) {
+                Image image = future.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                overlays.add(image.path());
+                assertThat(QEMU.info(image.path(), DiskFormat.QCOW2).backingFilename())
+                        .contains(image.baseImage().toString());
+            }
+            assertThat(overlays).hasSize(6);
+            assertThat(cache.list()).singleElement().satisfies(entry -> assertThat(entry.referrers()).hasSize(6));
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(nginx.awaitGets(served, earlier + 1)).isEqualTo(earlier + 1);
+        assertThat(gate.admitted).hasSize(1);
+    }
+
+    @Test
+    void aSnapshotDirectoryThatCannotBeMadeLeavesTheBaseCachedButNoOverlay() throws IOException {
+        Path blocked = Files.writeString(work.resolve("blocked"), "a file, not a directory");
+        assertThatThrownBy(() -> DistroImage.get(fedora().snapshotDir(blocked.resolve("snaps")).build()))
+                .isInstanceOf(dev.diskimage.core.ImageIoException.class)
+                .hasMessageContaining(blocked.resolve("snaps").toString());
+        assertThat(cache.list()).singleElement().satisfies(entry -> {
+            assertThat(entry.referrers()).isEmpty();
+            assertThat(entry.inUse()).isFalse();
+        });
     }
 }
