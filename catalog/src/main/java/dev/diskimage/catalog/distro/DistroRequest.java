@@ -57,62 +57,110 @@ public final class DistroRequest {
         return new Builder(name, gate);
     }
 
-    /** @return the distro's name as asked */
+    /**
+     * The distro's name as asked.
+     *
+     * @return the name, any case
+     */
     public String name() {
         return name;
     }
 
-    /** @return the version asked for, or empty for the newest */
+    /**
+     * The version asked for.
+     *
+     * @return the version, or empty for the newest
+     */
     public Optional<String> version() {
         return version;
     }
 
-    /** @return the build asked for, or empty for the newest */
+    /**
+     * The build asked for.
+     *
+     * @return the build, or empty for the newest
+     */
     public Optional<String> build() {
         return build;
     }
 
-    /** @return the host arch name the image is for */
+    /**
+     * The arch the image is for, as the host names it.
+     *
+     * @return e.g. {@code x86_64}; the host's when none was given
+     */
     public String arch() {
         return arch;
     }
 
-    /** @return the caller's checksum of the published file, if any */
+    /**
+     * The caller's checksum of the published file.
+     *
+     * @return the checksum, or empty
+     */
     public Optional<Checksum> checksum() {
         return checksum;
     }
 
-    /** @return the mirror that replaces the provider's base URL, if any */
+    /**
+     * The mirror that replaces the provider's base URL.
+     *
+     * @return the mirror, or empty for the distro's own
+     */
     public Optional<URI> mirror() {
         return mirror;
     }
 
-    /** @return the cache, or empty for the default one ({@link ImageCache#defaultRoot()}) */
+    /**
+     * The cache the base image is kept in.
+     *
+     * @return the cache, or empty for the default one ({@link ImageCache#defaultRoot()})
+     */
     public Optional<ImageCache> cache() {
         return cache;
     }
 
-    /** @return where overlays are created, or empty for {@code snapshots} in the cache's root */
+    /**
+     * Where overlays are created.
+     *
+     * @return the directory, or empty for {@code snapshots} in the cache's root
+     */
     public Optional<Path> snapshotDir() {
         return snapshotDir;
     }
 
-    /** @return the gate */
+    /**
+     * The gate that admits the download before it is cached or used.
+     *
+     * @return the gate
+     */
     public ImageGate gate() {
         return gate;
     }
 
-    /** @return the registry the name is looked up in */
+    /**
+     * The registry the name is looked up in.
+     *
+     * @return the registry
+     */
     public DistroProviders providers() {
         return providers;
     }
 
-    /** @return the download's listener */
+    /**
+     * The download's listener.
+     *
+     * @return the listener
+     */
     public DownloadProgress progress() {
         return progress;
     }
 
-    /** @return the qemu-img that creates overlays, or empty for {@link QemuImg#system()} */
+    /**
+     * The qemu-img that creates overlays.
+     *
+     * @return the qemu-img, or empty for {@link QemuImg#system()}
+     */
     public Optional<QemuImg> qemuImg() {
         return qemuImg;
     }

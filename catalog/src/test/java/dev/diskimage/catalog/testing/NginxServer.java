@@ -225,7 +225,8 @@ public final class NginxServer implements AutoCloseable {
                 throw new IllegalStateException("nginx exited with " + process.exitValue() + " while starting:\n"
                         + output);
             }
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            try {
+                new Socket(InetAddress.getLoopbackAddress(), port).close();
                 return;
             } catch (IOException e) {
                 try {
