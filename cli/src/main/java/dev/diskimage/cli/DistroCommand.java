@@ -54,7 +54,7 @@ final class DistroCommand implements Callable<Integer> {
             if (quiet) {
                 return;
             }
-            for (DistroProvider provider : DistroProviders.standard().all()) {
+            for (DistroProvider provider : DistroProviders.global().all()) {
                 if (json) {
                     ObjectNode root = object();
                     root.put("name", provider.name());

@@ -15,11 +15,14 @@ import dev.diskimage.core.ImageIoException;
 import dev.diskimage.core.QemuImg;
 import dev.diskimage.core.QemuImgCreateRequest;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -70,12 +73,13 @@ public final class DistroImage {
      * @throws dev.diskimage.core.QemuImgException if qemu-img cannot create the overlay
      */
     public static Image get(DistroRequest request) {
-        DistroProvider provider = request.providers().require(request.name(), request.arch());
-        if (request.mirror().isPresent()) {
-            provider = provider.withMirror(request.mirror().get());
-        }
+        DistroProvider registered = request.providers().require(request.name(), request.arch());
         MirrorResolver resolver = new MirrorResolver(new MirrorReader());
-        Release release = resolver.resolve(provider, request.version(), request.build(), request.arch());
+        Release release = request.mirror().isPresent()
+                ? resolver.resolve(registered.withMirror(request.mirror().get()), request.version(), request.build(),
+                        request.arch())
+                : resolveWithArchives(resolver, registered, request);
+        DistroProvider provider = release.provider();
         Optional<Checksum> published = provider.checksumFiles().isEmpty() ? Optional.empty()
                 : resolver.publishedChecksum(release);
         Optional<Checksum> expected = expected(release, request.checksum(), published);
@@ -168,6 +172,37 @@ public final class DistroImage {
             case "arm64" -> "aarch64";
             default -> arch;
         };
+    }
+
+    /** Searches the distro's base URL, then its archives in order, for the first that has the image. */
+    private static Release resolveWithArchives(MirrorResolver resolver, DistroProvider provider,
+            DistroRequest request) {
+        List<DistroProvider> places = new ArrayList<>();
+        places.add(provider);
+        provider.archiveUrls().forEach(url -> places.add(provider.withMirror(url)));
+        DistroImageNotFoundException first = null;
+        for (DistroProvider place : places) {
+            try {
+                return resolver.resolve(place, request.version(), request.build(), request.arch());
+            } catch (DistroImageNotFoundException e) {
+                LOG.debug("{}: {}", place, e.getMessage());
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (places.size() == 1) {
+            throw first;
+        }
+        DistroImageNotFoundException error = new DistroImageNotFoundException(first.listing(), first.getMessage()
+                + " (and not in the archive" + (places.size() > 2 ? "s " : " ") + String.join(", ",
+                provider.archiveUrls().stream().map(URI::toString).toList()) + ")");
+        for (Throwable suppressed : first.getSuppressed()) {
+            error.addSuppressed(suppressed);
+        }
+        throw error;
     }
 
     /** The checksum to verify: the caller's, which must agree with a published one of the same algorithm. */

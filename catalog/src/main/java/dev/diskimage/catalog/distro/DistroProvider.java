@@ -35,6 +35,7 @@ import java.util.regex.PatternSyntaxException;
 public final class DistroProvider {
     private final String name;
     private final URI baseUrl;
+    private final List<URI> archiveUrls;
     private final String versionsPath;
     private final String versionEntry;
     private final String versionRegex;
@@ -61,6 +62,7 @@ public final class DistroProvider {
     private DistroProvider(Builder b) {
         this.name = b.name;
         this.baseUrl = b.baseUrl;
+        this.archiveUrls = List.copyOf(b.archiveUrls);
         this.versionsPath = b.versionsPath;
         this.versionEntry = b.versionEntry;
         this.versionRegex = b.versionRegex;
@@ -101,11 +103,14 @@ public final class DistroProvider {
     public DistroProvider withMirror(URI mirror) {
         Builder copy = toBuilder();
         copy.baseUrl = Builder.requireBase(mirror);
+        // A mirror replaces the distro's servers, its archives included.
+        copy.archiveUrls.clear();
         return copy.build();
     }
 
     private Builder toBuilder() {
         Builder b = new Builder(name, baseUrl);
+        b.archiveUrls.addAll(archiveUrls);
         b.versionsPath = versionsPath;
         b.versionEntry = versionEntry;
         b.versionRegex = versionRegex;
@@ -139,6 +144,17 @@ public final class DistroProvider {
      */
     public URI baseUrl() {
         return baseUrl;
+    }
+
+    /**
+     * Where the distro moves releases it no longer carries on {@link #baseUrl()}, with the same
+     * layout (Fedora's and FreeBSD's archives): searched in order when the base has no image for
+     * the request. A mirror ({@link #withMirror(URI)}) has none.
+     *
+     * @return the archive base URLs, each ending with {@code /}
+     */
+    public List<URI> archiveUrls() {
+        return archiveUrls;
     }
 
     /**
@@ -312,6 +328,7 @@ public final class DistroProvider {
 
         private final String name;
         private URI baseUrl;
+        private final List<URI> archiveUrls = new ArrayList<>();
         private String versionsPath = "";
         private String versionEntry = "{version}/";
         private String versionRegex = "\\d+";
@@ -346,6 +363,18 @@ public final class DistroProvider {
             }
             String text = url.toString();
             return text.endsWith("/") ? url : URI.create(text + "/");
+        }
+
+        /**
+         * One more archive: a base URL with the same layout where retired releases live, searched
+         * when the base URL has no image for a request.
+         *
+         * @param url the archive's base URL
+         * @return this builder
+         */
+        public Builder archive(URI url) {
+            archiveUrls.add(requireBase(url));
+            return this;
         }
 
         /**

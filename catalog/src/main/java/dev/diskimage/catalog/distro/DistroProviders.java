@@ -27,6 +27,14 @@ public final class DistroProviders {
     /** The arches {@code Fedora} hands to {@code FedoraSecondary}, as avocado does. */
     private static final Set<String> SECONDARY_ARCHES = Set.of("ppc64le", "s390x");
 
+    /**
+     * The seed providers, in the order {@link #standard()} registers them (avocado's
+     * {@code IMAGE_PROVIDERS}).
+     */
+    public static final List<DistroProvider> IMAGE_PROVIDERS = List.copyOf(seeds());
+
+    private static final DistroProviders GLOBAL = standard();
+
     private final Map<String, DistroProvider> byName = new LinkedHashMap<>();
 
     private DistroProviders() {
@@ -39,8 +47,21 @@ public final class DistroProviders {
      */
     public static DistroProviders standard() {
         DistroProviders providers = new DistroProviders();
-        seeds().forEach(providers::register);
+        IMAGE_PROVIDERS.forEach(providers::register);
         return providers;
+    }
+
+    /**
+     * The registry of this JVM that requests use when they name none: the seeds, plus what
+     * callers registered here. Registering in it is how a distro of one's own reaches
+     * {@link DistroImage#get(String, String, String, String, String, String, java.nio.file.Path,
+     * java.nio.file.Path, dev.diskimage.core.ImageGate)}; tests and libraries that want no shared
+     * state use {@link #standard()} and {@link DistroRequest.Builder#providers}.
+     *
+     * @return the shared registry
+     */
+    public static DistroProviders global() {
+        return GLOBAL;
     }
 
     /**
@@ -102,8 +123,10 @@ public final class DistroProviders {
     private static List<DistroProvider> seeds() {
         List<DistroProvider> seeds = new ArrayList<>();
         seeds.add(fedora(FEDORA, "https://dl.fedoraproject.org/pub/fedora/linux/")
+                .archive(URI.create("https://archives.fedoraproject.org/pub/archive/fedora/linux/"))
                 .arches("x86_64", "aarch64").build());
         seeds.add(fedora(FEDORA_SECONDARY, "https://dl.fedoraproject.org/pub/fedora-secondary/")
+                .archive(URI.create("https://archives.fedoraproject.org/pub/archive/fedora-secondary/"))
                 .arches("aarch64", "ppc64le", "s390x").build());
         // CentOS Stream: <n>-stream/<arch>/images/, two file namings (with and without the arch
         // after GenericCloud), a CHECKSUM file in BSD style.
@@ -156,6 +179,7 @@ public final class DistroProviders {
                 .arches("x86_64", "aarch64", "arm", "ppc64le").build());
         // FreeBSD: <x.y>-RELEASE/<arch>/Latest/, xz-compressed, checksums of the .xz files.
         seeds.add(DistroProvider.builder("FreeBSD", URI.create("https://download.freebsd.org/releases/VM-IMAGES/"))
+                .archive(URI.create("https://ftp-archive.freebsd.org/pub/FreeBSD-Archive/old-releases/VM-IMAGES/"))
                 .versions("", "{version}-RELEASE/", "\\d+\\.\\d+")
                 .images("{version}-RELEASE/{arch}/Latest/")
                 .file("FreeBSD-{version}-RELEASE-{arch}(?:-ufs)?\\.qcow2\\.xz")

@@ -40,7 +40,7 @@ public final class DistroRequest {
         this.cache = Optional.ofNullable(b.cache);
         this.snapshotDir = Optional.ofNullable(b.snapshotDir);
         this.gate = b.gate;
-        this.providers = b.providers == null ? DistroProviders.standard() : b.providers;
+        this.providers = b.providers == null ? DistroProviders.global() : b.providers;
         this.progress = b.progress;
         this.qemuImg = Optional.ofNullable(b.qemuImg);
     }
@@ -268,7 +268,7 @@ public final class DistroRequest {
         }
 
         /**
-         * The providers the name is looked up in (default {@link DistroProviders#standard()}).
+         * The providers the name is looked up in (default {@link DistroProviders#global()}).
          *
          * @param value the registry
          * @return this builder

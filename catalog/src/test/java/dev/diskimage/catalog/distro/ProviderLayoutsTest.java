@@ -258,4 +258,56 @@ class ProviderLayoutsTest {
                 .images("x/").file("{nosuch}.img").build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("{nosuch}");
     }
+
+    @Test
+    void releasesTheBaseNoLongerCarriesAreFoundInTheArchives() {
+        tree.qcow2("current/releases/42/Cloud/x86_64/images/Fedora-Cloud-Base-Generic-42-1.1.x86_64.qcow2");
+        Path archived = tree.qcow2("archive/releases/38/Cloud/x86_64/images/Fedora-Cloud-Base-38-1.6.x86_64.qcow2");
+        DistroProvider seed = DistroProviders.standard().find("fedora").orElseThrow();
+        assertThat(seed.archiveUrls()).containsExactly(
+                URI.create("https://archives.fedoraproject.org/pub/archive/fedora/linux/"));
+        DistroProvider local = DistroProvider.builder("Fedora", nginx.baseUrl().resolve("current/"))
+                .archive(nginx.baseUrl().resolve("archive/"))
+                .versions("releases/", "{version}/", "\\d+").buildRegex("\\d+\\.\\d+")
+                .images("releases/{version}/Cloud/{arch}/images/")
+                .file("Fedora-Cloud-Base-Generic-{version}-{build}\\.{arch}\\.qcow2")
+                .file("Fedora-Cloud-Base-{version}-{build}\\.{arch}\\.qcow2")
+                .build();
+        DistroProviders providers = DistroProviders.empty().register(local);
+        DistroRequest.Builder fedora = DistroRequest.builder("fedora", gate).providers(providers).cache(cache)
+                .arch("x86_64").snapshotDir(work.resolve("snapshots"));
+
+        assertThat(DistroImage.get(fedora.build()).version()).isEqualTo("42");
+        Image old = DistroImage.get(fedora.version("38").build());
+        assertThat(old.url()).isEqualTo(nginx.baseUrl().resolve("archive/" + mirrorRoot.resolve("archive")
+                .relativize(archived)));
+        assertThat(old.baseImage()).hasSameBinaryContentAs(archived);
+        assertThatThrownBy(() -> DistroImage.get(fedora.version("37").build()))
+                .isInstanceOf(DistroImageNotFoundException.class)
+                .hasMessageContaining("no Fedora version 37")
+                .hasMessageContaining("and not in the archive " + nginx.baseUrl().resolve("archive/"));
+        // a mirror replaces the archives too
+        assertThat(local.withMirror(URI.create("http://m.example/")).archiveUrls()).isEmpty();
+        assertThatThrownBy(() -> DistroImage.get(fedora.version("38").mirror(nginx.baseUrl().resolve("current/")).build()))
+                .isInstanceOf(DistroImageNotFoundException.class)
+                .hasMessageNotContaining("archive");
+    }
+
+    @Test
+    void aProviderRegisteredInTheGlobalRegistryReachesTheClassicSignature() {
+        tree.qcow2("global/3.1/cirros-3.1-x86_64-disk.img");
+        assertThat(DistroProviders.global().all()).extracting(DistroProvider::name)
+                .startsWith("Fedora", "FedoraSecondary", "CentOS", "Ubuntu", "Debian", "openSUSE", "CirrOS", "FreeBSD");
+        assertThat(DistroProviders.IMAGE_PROVIDERS).hasSize(8);
+        DistroProviders.global().register(DistroProvider.builder("GlobalTiny", nginx.baseUrl().resolve("global/"))
+                .versions("", "{version}/", "\\d+\\.\\d+")
+                .images("{version}/")
+                .file("cirros-{version}-{arch}-disk\\.img")
+                .build());
+        Image image = DistroImage.get("globaltiny", null, null, "x86_64", null, null, work.resolve("cache"),
+                work.resolve("snaps"), gate);
+        assertThat(image).hasToString("<Image name=GlobalTiny version=3.1 arch=x86_64>");
+        assertThat(image.path()).hasParent(work.resolve("snaps"));
+        assertThat(DistroProviders.standard().find("GlobalTiny")).isEmpty();
+    }
 }
