@@ -146,7 +146,7 @@ public final class DistroProviders {
                 .images("releases/{version}/release-{build}/")
                 .file("ubuntu-{version}-server-cloudimg-{arch}\\.img")
                 .checksumFile("SHA256SUMS")
-                .archName("x86_64", "amd64").archName("aarch64", "arm64")
+                .archName("x86_64", "amd64").archName("aarch64", "arm64").archName("ppc64le", "ppc64el")
                 .arches("x86_64", "aarch64", "ppc64le", "s390x").build());
         // Debian: <codename>/<date-time>/, the file named by number, SHA512SUMS beside.
         seeds.add(DistroProvider.builder("Debian", URI.create("https://cloud.debian.org/images/cloud/"))
@@ -158,7 +158,7 @@ public final class DistroProviders {
                 .images("{codename}/{build}/")
                 .file("debian-{version}-generic-{arch}-{build}\\.qcow2")
                 .checksumFile("SHA512SUMS")
-                .archName("x86_64", "amd64").archName("aarch64", "arm64")
+                .archName("x86_64", "amd64").archName("aarch64", "arm64").archName("ppc64le", "ppc64el")
                 .arches("x86_64", "aarch64", "ppc64le").build());
         // openSUSE Leap 15: <version>/appliances/, the Minimal-VM Cloud image with its build in
         // the name (and an unversioned alias), one .sha256 per file. 42.x is a retired numbering.
@@ -183,11 +183,11 @@ public final class DistroProviders {
                 .versions("", "{version}-RELEASE/", "\\d+\\.\\d+")
                 .images("{version}-RELEASE/{arch}/Latest/")
                 .file("FreeBSD-{version}-RELEASE-{arch}(?:-ufs)?\\.qcow2\\.xz")
-                .file("FreeBSD-{version}-RELEASE-arm64-{arch}(?:-ufs)?\\.qcow2\\.xz")
+                .file("FreeBSD-{version}-RELEASE-(?:arm64|riscv)-{arch}(?:-ufs)?\\.qcow2\\.xz")
                 .checksumFile("CHECKSUM.SHA512").checksumFile("CHECKSUM.SHA256")
                 .archName("x86_64", "amd64")
                 .compression(Compression.XZ)
-                .arches("x86_64", "aarch64").build());
+                .arches("x86_64", "aarch64", "riscv64").build());
         return seeds;
     }
 

@@ -310,4 +310,19 @@ class ProviderLayoutsTest {
         assertThat(image.path()).hasParent(work.resolve("snaps"));
         assertThat(DistroProviders.standard().find("GlobalTiny")).isEmpty();
     }
+
+    @Test
+    void archesAreSpelledTheDistrosWay() {
+        Path ppc = tree.qcow2("spelling/ubuntu/releases/24.04/release-20241004/ubuntu-24.04-server-cloudimg-ppc64el.img");
+        Path arm = tree.qcow2("spelling/debian/bookworm/20240211-1654/debian-12-generic-arm64-20240211-1654.qcow2");
+        Path bsd = tree.xz(tree.qcow2("spelling/src/FreeBSD-14.1-RELEASE-arm64-aarch64.qcow2"),
+                "spelling/freebsd/14.1-RELEASE/aarch64/Latest/FreeBSD-14.1-RELEASE-arm64-aarch64.qcow2.xz");
+        assertThat(get("ubuntu", "spelling/ubuntu/", "ppc64le").baseImage()).hasSameBinaryContentAs(ppc);
+        Image debian = get("debian", "spelling/debian/", "aarch64");
+        assertThat(debian.baseImage()).hasSameBinaryContentAs(arm);
+        assertThat(debian).hasToString("<Image name=Debian version=12 arch=aarch64>");
+        Image freebsd = get("freebsd", "spelling/freebsd/", "aarch64");
+        assertThat(freebsd.url().getPath()).isEqualTo("/" + mirrorRoot.relativize(bsd));
+        assertThat(freebsd.baseImage()).hasSameBinaryContentAs(mirrorRoot.resolve("spelling/src/FreeBSD-14.1-RELEASE-arm64-aarch64.qcow2"));
+    }
 }
