@@ -4,6 +4,7 @@ import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageException;
 import dev.diskimage.core.ImageIoException;
 import dev.diskimage.core.IoErrorText;
+import dev.diskimage.core.RecordFiles;
 import dev.diskimage.core.SpaceCheck;
 import dev.diskimage.core.UntrustedText;
 import java.io.IOException;
@@ -19,9 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -383,21 +382,21 @@ public final class ImageCache {
         if (wanted.isPresent() && wanted.get().algorithm() == recorded.algorithm() && !wanted.get().equals(recorded)) {
             return Optional.of("it has " + recorded + ", the request asks for " + wanted.get());
         }
-        BasicFileAttributes attributes;
+        FileStamp stamp;
         try {
-            attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            stamp = FileStamp.of(file);
         } catch (NoSuchFileException e) {
             return Optional.of("the file is missing");
         } catch (IOException e) {
             throw new ImageIoException("cannot read the cached image", file, e);
         }
-        if (!attributes.isRegularFile()) {
+        if (!stamp.regularFile()) {
             return Optional.of("not a regular file");
         }
-        if (attributes.size() != record.size()) {
-            return Optional.of("its size is " + attributes.size() + " bytes, " + record.size() + " were stored");
+        if (stamp.size() != record.size()) {
+            return Optional.of("its size is " + stamp.size() + " bytes, " + record.size() + " were stored");
         }
-        boolean touched = attributes.lastModifiedTime().toMillis() != record.mtimeMillis();
+        boolean touched = stamp.touchedSince(record);
         boolean otherAlgorithm = wanted.isPresent() && wanted.get().algorithm() != recorded.algorithm();
         if (!touched && !otherAlgorithm) {
             return Optional.empty();
@@ -455,16 +454,7 @@ public final class ImageCache {
     /** The file's bytes, or null when it is larger than a record may be; links are not followed. */
     private static byte[] readBounded(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(channel.size(), EntryRecord.MAX_RECORD_BYTES) + 1);
-            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-                // a read may return fewer bytes than asked
-            }
-            if (buffer.position() > EntryRecord.MAX_RECORD_BYTES) {
-                return null;
-            }
-            byte[] content = new byte[buffer.position()];
-            buffer.flip().get(content);
-            return content;
+            return RecordFiles.readBounded(channel, EntryRecord.MAX_RECORD_BYTES).orElse(null);
         }
     }
 
@@ -472,16 +462,7 @@ public final class ImageCache {
         Path target = recordFile(directory, record.fileName());
         Path temporary = partialName(directory, record.fileName() + RECORD_SUFFIX);
         try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                ByteBuffer content = ByteBuffer.wrap(record.toJson());
-                while (content.hasRemaining()) {
-                    channel.write(content);
-                }
-                channel.force(true);
-            }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDirectory(directory);
+            RecordFiles.replace(temporary, target, record.toJson());
         } catch (IOException e) {
             throw new ImageIoException("cannot write the cache record", target, e);
         } finally {
@@ -490,15 +471,17 @@ public final class ImageCache {
     }
 
     private EntryRecord markUsed(Path directory, EntryRecord record, Path file) {
-        long mtime;
+        EntryRecord used = record.withUse(clock.instant(), stamp(file));
+        writeRecord(directory, used);
+        return used;
+    }
+
+    private static FileStamp stamp(Path file) {
         try {
-            mtime = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
+            return FileStamp.of(file);
         } catch (IOException e) {
             throw new ImageIoException("cannot read the cached image", file, e);
         }
-        EntryRecord used = record.withUse(clock.instant(), mtime);
-        writeRecord(directory, used);
-        return used;
     }
 
     private static Path partialName(Path directory, String fileName) {
@@ -532,15 +515,9 @@ public final class ImageCache {
         try {
             Files.deleteIfExists(record);
             Files.deleteIfExists(file);
-            syncDirectory(directory);
+            RecordFiles.syncDirectory(directory);
         } catch (IOException e) {
             throw new ImageIoException("cannot remove the cache entry", file, e);
-        }
-    }
-
-    private static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
         }
     }
 
@@ -583,20 +560,15 @@ public final class ImageCache {
             DiskFormat format = admit(request, partial, url);
             makeReadOnly(partial);
             try {
-                Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                syncDirectory(directory);
+                RecordFiles.moveIntoPlace(partial, file);
             } catch (IOException e) {
                 throw new ImageIoException("cannot move the downloaded image into place at", file, e);
             }
-            long mtime;
-            try {
-                mtime = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
-            } catch (IOException e) {
-                throw new ImageIoException("cannot read the cached image", file, e);
-            }
+            FileStamp stamp = stamp(file);
             Instant now = clock.instant();
             EntryRecord record = new EntryRecord(EntryRecord.VERSION, url.toString(), request.fileName(), stored,
-                    mtime, checksum.toString(), format.qemuName(), now.toString(), now.toString(), List.of());
+                    stamp.mtimeMillis(), stamp.ctimeMillis(), checksum.toString(), format.qemuName(), now.toString(),
+                    now.toString(), List.of());
             writeRecord(directory, record);
             LOG.info("cached {} as {} ({} bytes, {}, {}) in {}", url, file, stored, format.qemuName(), checksum,
                     Duration.between(started, now));

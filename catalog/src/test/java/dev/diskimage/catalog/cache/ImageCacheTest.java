@@ -127,6 +127,39 @@ class ImageCacheTest {
     }
 
     @Test
+    void aChangeThatKeepsSizeAndModificationTimeIsStillDetected() throws Exception {
+        byte[] image = TestImages.raw(100_000, 30);
+        Path file;
+        try (CachedImage cached = fetch("/same.img", image)) {
+            file = cached.path();
+        }
+        FileTime before = Files.getLastModifiedTime(file);
+        Thread.sleep(20); // the status-change time must be able to move
+        corrupt(file, 10);
+        Files.setLastModifiedTime(file, before); // as cp -p or rsync -t would leave it
+
+        try (CachedImage again = cache.fetch(request("/same.img", "same.img"))) {
+            assertThat(again.downloaded()).isTrue();
+            assertThat(Files.readAllBytes(again.path())).isEqualTo(image);
+        }
+    }
+
+    @Test
+    void anUntouchedEntryIsNotHashedAgainButATouchedIntactOneIsKept() throws Exception {
+        byte[] image = TestImages.raw(100_000, 31);
+        Path file;
+        try (CachedImage cached = fetch("/kept.img", image)) {
+            file = cached.path();
+        }
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(60)));
+
+        try (CachedImage again = cache.fetch(request("/kept.img", "kept.img"))) {
+            assertThat(again.downloaded()).isFalse();
+        }
+        assertThat(server.gets("/kept.img")).isEqualTo(1);
+    }
+
+    @Test
     void aTruncatedFileIsDetectedByItsSizeAndLookupReportsNothing() throws Exception {
         byte[] image = TestImages.raw(100_000, 4);
         Path file;
