@@ -564,8 +564,6 @@ public final class LocalImageService implements ImageService {
             RecordFiles.replace(temporary, target, record.toJson());
         } catch (IOException e) {
             throw new ImageServiceException("cannot write " + target + ": " + IoErrorText.describe(e), -1, e);
-        } finally {
-            deleteQuietly(temporary);
         }
     }
 

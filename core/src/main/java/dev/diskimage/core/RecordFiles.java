@@ -52,7 +52,9 @@ public final class RecordFiles {
      * syncs it, renames it over {@code target} and syncs the directory, so the new record survives
      * a crash once this returns. The temporary file is removed if any step fails.
      *
-     * @param temporary a fresh sibling of {@code target}, named so that a cleanup recognises it
+     * @param temporary a fresh sibling of {@code target}, named so that a cleanup recognises it; an
+     *     existing file of that name is refused ({@link java.nio.file.FileAlreadyExistsException})
+     *     and left as it is
      * @param target the record's real name
      * @param content the new record
      * @throws IOException if a step fails
@@ -61,9 +63,12 @@ public final class RecordFiles {
         Objects.requireNonNull(temporary, "temporary");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(content, "content");
+        FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
+        // From here the temporary file is ours, and removed if anything fails (a file that was
+        // there before is never touched: CREATE_NEW refused it above).
         try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            try (channel) {
                 ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);

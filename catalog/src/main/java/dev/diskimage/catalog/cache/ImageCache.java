@@ -465,8 +465,6 @@ public final class ImageCache {
             RecordFiles.replace(temporary, target, record.toJson());
         } catch (IOException e) {
             throw new ImageIoException("cannot write the cache record", target, e);
-        } finally {
-            deleteQuietly(temporary);
         }
     }
 
