@@ -32,8 +32,15 @@ final class MirrorReader {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
     private final HttpClient client;
+    private final Duration requestTimeout;
 
     MirrorReader() {
+        this(REQUEST_TIMEOUT);
+    }
+
+    /** A reader whose requests may take at most {@code requestTimeout} (tests use a short one). */
+    MirrorReader(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
@@ -88,7 +95,7 @@ final class MirrorReader {
                 throw new MirrorException(url, describe(e), e);
             }
         }
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(REQUEST_TIMEOUT).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(url).timeout(requestTimeout).GET().build();
         try {
             HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
@@ -102,7 +109,7 @@ final class MirrorReader {
                 return Optional.of(bounded(url, body, maxBytes));
             }
         } catch (HttpTimeoutException e) {
-            throw new MirrorException(url, "no answer within " + REQUEST_TIMEOUT.toSeconds() + " s", e);
+            throw new MirrorException(url, "no answer within " + requestTimeout.toMillis() + " ms", e);
         } catch (IOException e) {
             throw new MirrorException(url, describe(e), e);
         } catch (InterruptedException e) {
