@@ -146,7 +146,7 @@ class DistroCommandTest {
         oneLineError(diskimage("distro", "get", "fedora", "--mirror", "ftp://example.org/", "--cache-dir", work.toString()),
                 2, "a mirror is an absolute http, https or file URL");
         oneLineError(diskimage("distro", "get", "fedora", "--arch", "x86_64", "--mirror", "http://127.0.0.1:1/",
-                "--cache-dir", work.toString()), 2, "cannot read http://127.0.0.1:1/releases/");
+                "--cache-dir", work.toString()), 2, "cannot read http://127.0.0.1:1/releases/: connection refused");
         assertThat(diskimage("distro").exit()).isEqualTo(2);
         assertThat(diskimage("distro", "get").exit()).isEqualTo(2);
         ImageCheckTest.Run help = diskimage("distro", "get", "--help");

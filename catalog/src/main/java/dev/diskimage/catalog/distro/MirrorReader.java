@@ -3,8 +3,11 @@ package dev.diskimage.catalog.distro;
 import dev.diskimage.core.IoErrorText;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -109,7 +112,8 @@ final class MirrorReader {
                 return Optional.of(bounded(url, body, maxBytes));
             }
         } catch (HttpTimeoutException e) {
-            throw new MirrorException(url, "no answer within " + requestTimeout.toMillis() + " ms", e);
+            throw new MirrorException(url, e instanceof HttpConnectTimeoutException ? describe(e)
+                    : "no answer within " + requestTimeout.toMillis() + " ms", e);
         } catch (IOException e) {
             throw new MirrorException(url, describe(e), e);
         } catch (InterruptedException e) {
@@ -130,7 +134,26 @@ final class MirrorReader {
         return "file".equals(url.getScheme() == null ? null : url.getScheme().toLowerCase(Locale.ROOT));
     }
 
-    private static String describe(IOException e) {
+    /**
+     * The reason in words. The HTTP client wraps network failures in exceptions without a
+     * message (a refused connection is a {@code ConnectException} with a null message), so the
+     * causes are searched for the one that says what happened.
+     */
+    static String describe(IOException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpConnectTimeoutException) {
+                return "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s";
+            }
+            if (cause instanceof UnknownHostException) {
+                return "unknown host";
+            }
+            if (cause instanceof ConnectException) {
+                return "connection refused";
+            }
+            if (cause instanceof IOException io && io.getMessage() != null && !io.getMessage().isBlank()) {
+                return IoErrorText.describe(io);
+            }
+        }
         return IoErrorText.describe(e);
     }
 }

@@ -168,6 +168,7 @@ class MirrorFaultsTest {
         server.stop(0);
         assertThatThrownBy(() -> DistroImage.get(request()))
                 .isInstanceOf(MirrorException.class)
-                .hasMessageContaining(base().resolve("releases/").toString());
+                .hasMessageContaining(base().resolve("releases/").toString())
+                .hasMessageEndingWith("connection refused");
     }
 }
