@@ -66,9 +66,10 @@ class DirectoryListingTest {
                 + "<link href=\"style.css\"><area href=\"51/\">"
                 + "<a href=\"a&amp;b.qcow2\">bad name</a><a href=\"41/\">again</a>"
                 + "<a href=\"52/?C=M\">sorted</a><a href=\"53/#frag\">fragment</a><a href=\"\">empty</a>"
-                + "<a href=54/>unquoted, no end";
+                + "<a href=54/>unquoted, no end</a><a href=\"./55/\">dot</a><a href=\"56/../57/\">climbs back</a>"
+                + "<a href=\"HTTPS://MIRROR.EXAMPLE/pub/fedora/linux/releases/58/\">upper-case host</a>";
         assertThat(DirectoryListing.entries(RELEASES, html))
-                .containsExactly("41/", "42/", "43/", "44/", "45/", "46/", "47/", "53/", "54/");
+                .containsExactly("41/", "42/", "43/", "44/", "45/", "46/", "47/", "53/", "54/", "55/", "57/", "58/");
     }
 
     @Test
