@@ -297,6 +297,7 @@ class TemplateStoreTest {
     void aMissingHandleOrSidecarIsNotFound() throws Exception {
         TemplateStore store = store(MAGIC_GATE);
         TemplateRepository repo = repository();
+        Files.createDirectories(served.resolve("repo"));
         Files.writeString(served.resolve("repo").resolve("nothing.hash"), sha1(rawContent));
         Files.writeString(served.resolve("repo").resolve("nothing.metadata"), "{}");
         Files.writeString(local.resolve("nothing.hash"), sha1(rawContent));
