@@ -73,6 +73,7 @@ public final class Diskimage implements Callable<Integer> {
         commands.put("upload", UploadCommand::new);
         commands.put("fetch", FetchCommand::new);
         commands.put("images", ImagesCommand::new);
+        commands.put("template", TemplateCommand::new);
         return commands;
     }
 

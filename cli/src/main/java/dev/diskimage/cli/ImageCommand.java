@@ -2,6 +2,7 @@ package dev.diskimage.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diskimage.catalog.cache.ImageRefusedException;
 import dev.diskimage.conversion.archive.ArchiveRefusedException;
 import dev.diskimage.conversion.vhd.VhdChainException;
 import dev.diskimage.conversion.vhd.VhdCorruptException;
@@ -72,10 +73,10 @@ abstract class ImageCommand implements Callable<Integer> {
             err.println(name + ": " + oneLine(e.getMessage()));
             return ImageCheck.REJECTED;
         } catch (ImageNotFoundException | ImageConflictException | ImageIntegrityException
-                | SignatureVerificationException | ImageTooBigException e) {
+                | SignatureVerificationException | ImageTooBigException | ImageRefusedException e) {
             // An image service's answer about an image (none by that id, a state that refuses the
             // call, data whose hashes or signature do not match, too big for the volume) is a
-            // refusal, not a failure to ask.
+            // refusal, not a failure to ask; so is a download the gate refused (the cache's error).
             org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
             err.println(name + ": " + oneLine(FailureText.describe(e)));
             return ImageCheck.REJECTED;
