@@ -67,6 +67,7 @@ class TemplateStoreTest {
     HttpServer server;
     final List<String> requests = new CopyOnWriteArrayList<>();
     byte[] rawContent;
+    volatile boolean slowImages;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -90,6 +91,14 @@ class TemplateStoreTest {
     private void serve(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         requests.add(path);
+        if (slowImages && path.endsWith(".xz")) {
+            // Keeps the first download going while the other process arrives.
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Path file = served.resolve(path.substring(1));
         if (!file.normalize().startsWith(served) || !Files.isRegularFile(file)) {
             exchange.sendResponseHeaders(404, -1);
@@ -371,6 +380,34 @@ class TemplateStoreTest {
         } finally {
             threads.shutdownNow();
         }
+    }
+
+    @Test
+    void twoProcessesFetchAndStoreOnce() throws Exception {
+        byte[] qcow2 = qcow2();
+        publish(served.resolve("repo"), "el7/disk.qcow2", qcow2, true, sha1(qcow2));
+        repository();
+        slowImages = true;
+        List<Process> processes = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            processes.add(new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+                    System.getProperty("java.class.path"), StoreGetMain.class.getName(),
+                    dir.resolve("repo.json").toString(), dir.resolve("store").toString(),
+                    dir.resolve("cache").toString(), "el7")
+                    .redirectErrorStream(true).start());
+        }
+        List<String> outputs = new ArrayList<>();
+        for (Process process : processes) {
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).as(output).isZero();
+            outputs.add(output);
+        }
+
+        assertThat(outputs).filteredOn(o -> o.contains("created=true")).hasSize(1);
+        assertThat(outputs).filteredOn(o -> o.contains("created=false")).hasSize(1);
+        assertThat(requestsFor("/repo/el7/disk.qcow2.xz")).isEqualTo(1);
+        assertThat(Files.readAllBytes(dir.resolve("store/lab:el7:v1"))).isEqualTo(rawContent);
     }
 
     @Test
