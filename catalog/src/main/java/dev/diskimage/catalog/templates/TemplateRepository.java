@@ -401,7 +401,13 @@ public final class TemplateRepository {
             if (!node.isNumber()) {
                 throw new TemplateRepositoryException(location, field, "is not a number (seconds since 1970-01-01 UTC)");
             }
-            BigDecimal seconds = node.decimalValue();
+            BigDecimal seconds;
+            try {
+                // A float beyond double's range parses as infinity, which has no decimal value.
+                seconds = node.decimalValue();
+            } catch (NumberFormatException e) {
+                throw new TemplateRepositoryException(location, field, "is not a finite number", e);
+            }
             if (seconds.signum() < 0 || seconds.compareTo(BigDecimal.valueOf(MAX_TIMESTAMP_SECONDS)) > 0) {
                 throw new TemplateRepositoryException(location, field, seconds.toPlainString()
                         + " is not between 0 and " + MAX_TIMESTAMP_SECONDS + " seconds since 1970-01-01 UTC");

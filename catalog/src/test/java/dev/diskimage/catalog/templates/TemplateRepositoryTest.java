@@ -171,6 +171,10 @@ class TemplateRepositoryTest {
                 .isEqualTo("templates.el7-base.versions.v1.timestamp");
         assertThat(refused(REPO.replace("\"timestamp\": 1428328144", "\"timestamp\": 1e30")))
                 .hasMessageContaining("is not between 0 and 253402300799");
+        assertThat(refused(REPO.replace("\"timestamp\": 1428328144", "\"timestamp\": 1e999")))
+                .hasMessageContaining("field templates.el7-base.versions.v1.timestamp: is not a finite number");
+        assertThat(refused(REPO.replace("\"timestamp\": 1428328144", "\"timestamp\": 2.6e11")).field())
+                .isEqualTo("templates.el7-base.versions.v1.timestamp");
         assertThat(refused("[1, 2]")).hasMessageContaining("not a JSON object");
         assertThat(refused(REPO.replace("\"name\": \"lab\",", "")).field()).isEqualTo("name");
         assertThat(refused(REPO.replace("\"versions\": {\n      \"a\"", "\"versions\": {\"a\"")
