@@ -18,6 +18,7 @@ import dev.diskimage.core.ImageNotFoundException;
 import dev.diskimage.core.OrphanedFiles;
 import dev.diskimage.core.QemuImg;
 import dev.diskimage.core.QemuImgConvertRequest;
+import dev.diskimage.core.SpaceCheck;
 import dev.diskimage.core.StrictJson;
 import dev.diskimage.core.UntrustedText;
 import java.io.IOException;
@@ -137,18 +138,20 @@ public final class TemplateStore {
      * @throws TemplateFileException if one of them cannot be read or is malformed, or a store file cannot be written
      * @throws ChecksumMismatchException if the image's digest differs from its {@code .hash}
      * @throws ImageRefusedException if the gate refused the image (its error is the cause)
+     * @throws dev.diskimage.core.NotEnoughSpaceException if the store's file system has no room
+     *     for the copy or the raw conversion (qemu-img measure's required size)
      * @throws ImageException for other failures: a download error of the cache, a failed conversion
      */
     public StoredTemplate get(TemplateVersion version, StoreMode mode) {
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(mode, "mode");
-        Optional<StoredTemplate> stored = lookup(version, mode);
+        Optional<StoredTemplate> stored = storedOrEmpty(version, mode);
         if (stored.isPresent()) {
             return stored.get();
         }
         try (StoreLock lock = StoreLock.acquire(root.resolve(version.storeName() + ".lock"))) {
             // Another thread or process may have stored it while this one waited.
-            stored = lookup(version, mode);
+            stored = storedOrEmpty(version, mode);
             if (stored.isPresent()) {
                 return stored.get();
             }
@@ -200,6 +203,16 @@ public final class TemplateStore {
         } catch (IOException e) {
             throw new TemplateFileException("could not read the sidecars of " + image.get() + ": "
                     + SmallDocument.describe(e), e);
+        }
+    }
+
+    /** {@link #lookup}, where a stored sidecar that is damaged means "store it again". */
+    private Optional<StoredTemplate> storedOrEmpty(TemplateVersion version, StoreMode mode) {
+        try {
+            return lookup(version, mode);
+        } catch (TemplateFileException e) {
+            LOG.warn("{}; storing template {} again", e.getMessage(), version);
+            return Optional.empty();
         }
     }
 
@@ -338,11 +351,19 @@ public final class TemplateStore {
         }
         URI url = from.toUri();
         MessageDigest digest = expected.algorithm().newDigest();
+        long total = 0;
+        try {
+            if (!xz) {
+                SpaceCheck.checkAvailableSpace(copy, Files.size(from), version.storeName());
+            }
+        } catch (IOException e) {
+            throw new TemplateFileException("could not read " + from + " for template " + version + ": "
+                    + SmallDocument.describe(e), e);
+        }
         try (InputStream file = Files.newInputStream(from);
              InputStream in = xz ? XzDecoding.decode(file, maxImageBytes) : XzDecoding.capped(file, maxImageBytes);
              OutputStream out = Files.newOutputStream(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             byte[] buffer = new byte[COPY_BUFFER];
-            long total = 0;
             OptionalLong length = xz ? OptionalLong.empty() : OptionalLong.of(Files.size(from));
             int n;
             while ((n = in.read(buffer)) >= 0) {
@@ -352,6 +373,9 @@ public final class TemplateStore {
                 progress.transferred(version.storeName(), total, length);
             }
         } catch (IOException e) {
+            if (SpaceCheck.isOutOfSpace(e)) {
+                throw SpaceCheck.outOfSpace(copy, total, version.storeName());
+            }
             throw new TemplateFileException("could not copy " + from + " for template " + version + ": "
                     + SmallDocument.describe(e), e);
         }
@@ -375,7 +399,11 @@ public final class TemplateStore {
         Path target = mode == StoreMode.RAW ? root.resolve(version.storeName()) : keptPath(version, format);
         Path partial = tempPath(version);
         try {
-            if (mode == StoreMode.RAW && format != DiskFormat.RAW) {
+            boolean convert = mode == StoreMode.RAW && format != DiskFormat.RAW;
+            long needed = convert ? qemuImg.get().measure(image, format, DiskFormat.RAW).required()
+                    : movable ? 0 : Files.size(image);
+            SpaceCheck.checkAvailableSpace(partial, needed, version.storeName());
+            if (convert) {
                 LOG.info("converting template {} from {} to raw", version, format.qemuName());
                 qemuImg.get().convert(QemuImgConvertRequest.builder(image, format, partial, DiskFormat.RAW).build());
             } else if (movable) {
@@ -392,6 +420,9 @@ public final class TemplateStore {
             return new StoredTemplate(version, target, mode == StoreMode.RAW ? DiskFormat.RAW : format, checksum,
                     metadata, true);
         } catch (IOException e) {
+            if (SpaceCheck.isOutOfSpace(e)) {
+                throw SpaceCheck.outOfSpace(target, 0, version.storeName());
+            }
             throw new ImageIoException("could not store template " + version + " as", target, e);
         } finally {
             deleteQuietly(partial);

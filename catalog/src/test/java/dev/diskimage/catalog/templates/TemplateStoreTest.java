@@ -411,6 +411,24 @@ class TemplateStoreTest {
     }
 
     @Test
+    void aDamagedStoredSidecarMeansStoringAgain() throws Exception {
+        publish(local, "fc/raw.img", rawContent, false, sha1(rawContent));
+        TemplateStore store = store(MAGIC_GATE);
+        TemplateVersion version = repository().version("fc");
+        store.get(version);
+        Files.writeString(dir.resolve("store/lab:fc:v2.hash"), "garbage");
+
+        assertThatThrownBy(() -> store.lookup(version, StoreMode.RAW)).isInstanceOf(TemplateFileException.class)
+                .hasMessageContaining("lab:fc:v2.hash is malformed");
+        StoredTemplate again = store.get(version);
+        assertThat(again.created()).isTrue();
+        assertThat(Files.readString(dir.resolve("store/lab:fc:v2.hash"))).isEqualTo(sha1(rawContent));
+        Files.delete(dir.resolve("store/lab:fc:v2.metadata"));
+        assertThat(store.lookup(version, StoreMode.RAW)).isEmpty();
+        assertThat(store.get(version).created()).isTrue();
+    }
+
+    @Test
     void staleTemporaryFilesOfDeadProcessesAreRemoved() throws Exception {
         publish(local, "fc/raw.img", rawContent, false, sha1(rawContent));
         Files.createDirectories(dir.resolve("store"));
