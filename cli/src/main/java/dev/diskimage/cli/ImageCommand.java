@@ -62,6 +62,13 @@ abstract class ImageCommand implements Callable<Integer> {
                 // Every vhd command reports a file that breaks the VHD format as a refused image.
                 throw VhdCommand.refused(e.path(), e);
             }
+        } catch (ImageRefusedException e) {
+            // The image cache's gate (the validator) refused a download: a refused image.
+            org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
+            err.println(name + ": " + oneLine(e.getMessage()));
+            return e.getCause() instanceof ImageUnacceptableException unacceptable
+                    && unacceptable.findings().stream().allMatch(f -> f.code() == FindingCode.UNREADABLE
+                            || f.code() == FindingCode.NOT_A_REGULAR_FILE) ? ImageCheck.ERROR : ImageCheck.REJECTED;
         } catch (ImageUnacceptableException e) {
             err.println(name + ": " + oneLine(e.getMessage()));
             // A file that could not be read at all is an I/O error, as in image-check, not a verdict.
@@ -73,10 +80,10 @@ abstract class ImageCommand implements Callable<Integer> {
             err.println(name + ": " + oneLine(e.getMessage()));
             return ImageCheck.REJECTED;
         } catch (ImageNotFoundException | ImageConflictException | ImageIntegrityException
-                | SignatureVerificationException | ImageTooBigException | ImageRefusedException e) {
+                | SignatureVerificationException | ImageTooBigException e) {
             // An image service's answer about an image (none by that id, a state that refuses the
             // call, data whose hashes or signature do not match, too big for the volume) is a
-            // refusal, not a failure to ask; so is a download the gate refused (the cache's error).
+            // refusal, not a failure to ask.
             org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
             err.println(name + ": " + oneLine(FailureText.describe(e)));
             return ImageCheck.REJECTED;

@@ -58,9 +58,7 @@ final class TemplateGetCommand extends ImageCommand {
         TemplateRepository repo = TemplateRepository.fromUrl(repository);
         TemplateVersion version = repo.version(reference);
         TransferBar bar = TransferBar.forTerminal(quiet, err);
-        // The bar draws bytes, rate and time left; it does not use the image description.
-        DownloadProgress progress = bar == null ? DownloadProgress.NONE
-                : (name, bytes, total) -> bar.transferred(null, bytes, total);
+        DownloadProgress progress = bar == null ? DownloadProgress.NONE : bar::downloaded;
         TemplateStore templates = TemplateStore.builder(store == null ? defaultStore(System.getenv()) : store)
                 .cache(ImageCache.open(cacheDir == null ? ImageCache.defaultRoot() : cacheDir))
                 .gate(validator())
