@@ -11,7 +11,7 @@ import java.util.Objects;
  * {@code <baseurl>/el7/disk}, preferably as {@code <baseurl>/el7/disk.xz}.
  *
  * @param name the source's name in the repository document
- * @param baseUrl an absolute {@code http} or {@code https} URL, without query or fragment
+ * @param baseUrl an absolute {@code http} or {@code https} URL, without credentials, query or fragment
  */
 public record HttpTemplateSource(String name, URI baseUrl) implements TemplateSource {
 
@@ -19,7 +19,7 @@ public record HttpTemplateSource(String name, URI baseUrl) implements TemplateSo
      * Checks the components.
      *
      * @throws IllegalArgumentException if {@code baseUrl} is not an absolute http(s) URL with a
-     *     host, or has a query or fragment
+     *     host, or has credentials, a query or a fragment
      */
     public HttpTemplateSource {
         Objects.requireNonNull(name, "name");
@@ -30,6 +30,10 @@ public record HttpTemplateSource(String name, URI baseUrl) implements TemplateSo
         }
         if (baseUrl.getRawAuthority() == null || baseUrl.getHost() == null) {
             throw new IllegalArgumentException("the URL names no host: " + baseUrl);
+        }
+        if (baseUrl.getRawUserInfo() != null) {
+            // It would be printed in every message and log line that names a URL.
+            throw new IllegalArgumentException("a base URL may not carry credentials (user:password@)");
         }
         if (baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
             throw new IllegalArgumentException("a base URL has no query or fragment: " + baseUrl);

@@ -225,9 +225,12 @@ public final class TemplateRepository {
                 String baseUrl = fields.text(args, "baseurl", field + ".args.baseurl", 4096);
                 try {
                     return new HttpTemplateSource(sourceName, new URI(baseUrl));
-                } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                } catch (java.net.URISyntaxException e) {
                     throw new TemplateRepositoryException(location, field + ".args.baseurl",
-                            "is not an http or https URL with a host: " + UntrustedText.sanitize(baseUrl, 300), e);
+                            "is not a URL: " + UntrustedText.sanitize(e.getReason(), 200), e);
+                } catch (IllegalArgumentException e) {
+                    throw new TemplateRepositoryException(location, field + ".args.baseurl",
+                            UntrustedText.sanitize(e.getMessage(), 300), e);
                 }
             }
             default:

@@ -189,8 +189,15 @@ class TemplateRepositoryTest {
         assertThat(refused(REPO.replace("\"source\": \"local\"", "\"source\": \"elsewhere\"")))
                 .hasMessageContaining("field templates.el7-base.versions.v1.source")
                 .hasMessageContaining("does not declare (sources: local, web)");
-        assertThat(refused(REPO.replace("http://127.0.0.1:1/repo", "ftp://example.com/")).field())
+        assertThat(refused(REPO.replace("http://127.0.0.1:1/repo", "ftp://example.com/")))
+                .hasMessageContaining("field sources.web.args.baseurl: not an http or https URL: ftp://example.com/");
+        assertThat(refused(REPO.replace("http://127.0.0.1:1/repo", "https://user:pw@example.com/")))
+                .hasMessageContaining("field sources.web.args.baseurl: a base URL may not carry credentials")
+                .hasMessageNotContaining("pw@");
+        assertThat(refused(REPO.replace("http://127.0.0.1:1/repo", "https://example.com/?a=b")).field())
                 .isEqualTo("sources.web.args.baseurl");
+        assertThat(refused(REPO.replace("http://127.0.0.1:1/repo", "http://exa mple/")))
+                .hasMessageContaining("field sources.web.args.baseurl: is not a URL");
     }
 
     @Test
