@@ -429,6 +429,47 @@ class TemplateStoreTest {
     }
 
     @Test
+    void aProcessKilledMidConversionLeavesNothingThatLooksStored() throws Exception {
+        byte[] qcow2 = qcow2();
+        publish(local, "fc/disk", qcow2, false, sha1(qcow2));
+        TemplateVersion version = repository().version("fc:v1");
+        Path slowQemu = dir.resolve("slow-qemu-img");
+        Files.writeString(slowQemu, "#!/bin/sh\nif [ \"$1\" = convert ]; then sleep 60; fi\nexec qemu-img \"$@\"\n");
+        slowQemu.toFile().setExecutable(true);
+        Process child = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+                System.getProperty("java.class.path"), StoreGetMain.class.getName(),
+                dir.resolve("repo.json").toString(), dir.resolve("store").toString(),
+                dir.resolve("cache").toString(), "fc:v1", slowQemu.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        try {
+            // The admitted copy is in the store while the (slow) conversion runs.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.isDirectory(dir.resolve("store")) || storeFiles().stream().noneMatch(n -> n.contains(".tmp-"))
+                    || child.descendants().noneMatch(p -> p.info().commandLine().orElse("").contains("sleep"))) {
+                assertThat(System.nanoTime()).as(Files.exists(dir.resolve("child.log"))
+                        ? Files.readString(dir.resolve("child.log")) : "no output").isLessThan(deadline);
+                assertThat(child.isAlive()).isTrue();
+                Thread.sleep(50);
+            }
+        } finally {
+            child.descendants().forEach(ProcessHandle::destroyForcibly);
+            child.destroyForcibly();
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        TemplateStore store = store(MAGIC_GATE);
+        assertThat(store.lookup(version, StoreMode.RAW)).isEmpty();
+        assertThat(storeFiles()).noneMatch(n -> n.equals("lab:fc:v1"));
+        assertThat(storeFiles()).anyMatch(n -> n.contains(".tmp-" + child.pid() + "-"));
+
+        StoredTemplate stored = store.get(version);
+
+        assertThat(stored.created()).isTrue();
+        assertThat(Files.readAllBytes(stored.path())).isEqualTo(rawContent);
+        assertThat(storeFiles()).noneMatch(n -> n.contains(".tmp-"));
+    }
+
+    @Test
     void staleTemporaryFilesOfDeadProcessesAreRemoved() throws Exception {
         publish(local, "fc/raw.img", rawContent, false, sha1(rawContent));
         Files.createDirectories(dir.resolve("store"));
