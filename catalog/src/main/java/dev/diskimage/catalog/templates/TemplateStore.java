@@ -221,9 +221,10 @@ public final class TemplateStore {
     }
 
     private StoredTemplate fetchAndStore(TemplateVersion version, StoreMode mode) {
-        Checksum checksum = parseHash(sidecar(version, ".hash", HashText.MAX_BYTES), version.source().describe(version.handle() + ".hash"));
-        String metadata = parseMetadata(sidecar(version, ".metadata", MAX_METADATA_BYTES),
-                version.source().describe(version.handle() + ".metadata"));
+        Sidecar hash = sidecar(version, ".hash", HashText.MAX_BYTES);
+        Checksum checksum = parseHash(hash.content(), hash.where());
+        Sidecar metadataFile = sidecar(version, ".metadata", MAX_METADATA_BYTES);
+        String metadata = parseMetadata(metadataFile.content(), metadataFile.where());
         if (version.source() instanceof HttpTemplateSource) {
             try (CachedImage cached = fetchCached(version, (HttpTemplateSource) version.source(), checksum)) {
                 return store(version, mode, cached.path(), cached.format(), false, checksum, metadata);
@@ -238,11 +239,15 @@ public final class TemplateStore {
         }
     }
 
+    /** A sidecar's bytes, and where they were read (for messages). */
+    private record Sidecar(byte[] content, String where) {
+    }
+
     /**
      * Reads {@code <handle>.xz<suffix>} or {@code <handle><suffix>}: lago looks beside the
      * compressed image first.
      */
-    private static byte[] sidecar(TemplateVersion version, String suffix, int maxBytes) {
+    private static Sidecar sidecar(TemplateVersion version, String suffix, int maxBytes) {
         TemplateSource source = version.source();
         List<String> candidates = version.handle().endsWith(".xz")
                 ? List.of(version.handle() + suffix)
@@ -253,7 +258,7 @@ public final class TemplateStore {
                         ? SmallDocument.get(((HttpTemplateSource) source).resolve(candidate), maxBytes)
                         : SmallDocument.read(((FileTemplateSource) source).resolve(candidate), maxBytes);
                 if (document.isPresent()) {
-                    return document.get();
+                    return new Sidecar(document.get(), source.describe(candidate));
                 }
             } catch (IOException e) {
                 throw new TemplateFileException("could not read " + UntrustedText.sanitize(source.describe(candidate), 500)
