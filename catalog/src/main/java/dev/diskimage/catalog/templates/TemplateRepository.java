@@ -97,8 +97,9 @@ public final class TemplateRepository {
             }
             byte[] document;
             try {
-                document = SmallDocument.get(url, MAX_DOCUMENT_BYTES).orElseThrow(() -> new TemplateNotFoundException(
-                        "template repository " + UntrustedText.sanitize(pathOrUrl, 300) + " does not exist (HTTP 404)"));
+                document = SmallDocument.get(url, MAX_DOCUMENT_BYTES).orElseThrow(() ->
+                        new TemplateNotFoundException("template repository " + UntrustedText.sanitize(pathOrUrl, 300)
+                                + " does not exist (HTTP 404)"));
             } catch (IOException e) {
                 throw new TemplateRepositoryException(pathOrUrl, "", "could not be fetched: "
                         + UntrustedText.sanitize(SmallDocument.describe(e), 300), e);
@@ -183,12 +184,14 @@ public final class TemplateRepository {
                 TemplateSource source = sources.get(sourceName);
                 if (source == null) {
                     throw new TemplateRepositoryException(location, vField + ".source", "names the source '"
-                            + UntrustedText.sanitize(sourceName, 200) + "', which the repository does not declare (sources: "
+                            + UntrustedText.sanitize(sourceName, 200)
+                            + "', which the repository does not declare (sources: "
                             + String.join(", ", sources.keySet()) + ")");
                 }
                 String handle = fields.handle(spec, vField + ".handle");
                 Instant timestamp = fields.timestamp(spec, vField + ".timestamp");
-                versions.put(versionName, new TemplateVersion(name, templateName, versionName, source, handle, timestamp));
+                versions.put(versionName,
+                        new TemplateVersion(name, templateName, versionName, source, handle, timestamp));
             }
             templates.put(templateName, new Template(name, templateName, versions));
         }
@@ -208,14 +211,14 @@ public final class TemplateRepository {
         switch (type) {
             case "file": {
                 if (localDirectory.isEmpty()) {
-                    throw new TemplateRepositoryException(location, field + ".type",
-                            "a repository fetched over HTTP may not declare file sources (they would read this host's files)");
+                    throw new TemplateRepositoryException(location, field + ".type", "a repository fetched over"
+                            + " HTTP may not declare file sources (they would read this host's files)");
                 }
                 String root = fields.text(args, "root", field + ".args.root", 4096);
                 try {
-                    Path path = root.equals("~") || root.startsWith("~/")
-                            ? Path.of(System.getProperty("user.home")).resolve(root.equals("~") ? "" : root.substring(2))
-                            : Path.of(root);
+                    Path home = Path.of(System.getProperty("user.home"));
+                    Path path = root.equals("~") ? home
+                            : root.startsWith("~/") ? home.resolve(root.substring(2)) : Path.of(root);
                     return new FileTemplateSource(sourceName, localDirectory.get().resolve(path).toAbsolutePath());
                 } catch (IllegalArgumentException e) {
                     throw new TemplateRepositoryException(location, field + ".args.root", "is not a valid path", e);
@@ -367,7 +370,8 @@ public final class TemplateRepository {
         String checkName(String value, String field) {
             if (value.length() > MAX_NAME_CHARS || !NAME.matcher(value).matches()) {
                 throw new TemplateRepositoryException(location, field, "the name '" + UntrustedText.sanitize(value, 200)
-                        + "' is not 1 to " + MAX_NAME_CHARS + " of A-Z a-z 0-9 . _ + @ - starting with a letter or digit"
+                        + "' is not 1 to " + MAX_NAME_CHARS
+                        + " of A-Z a-z 0-9 . _ + @ - starting with a letter or digit"
                         + " (names become store file names repository:template:version)");
             }
             return value;
@@ -391,7 +395,8 @@ public final class TemplateRepository {
                 }
             }
             if (problem != null) {
-                throw new TemplateRepositoryException(location, field, "'" + UntrustedText.sanitize(handle, 300) + "' " + problem);
+                throw new TemplateRepositoryException(location, field,
+                        "'" + UntrustedText.sanitize(handle, 300) + "' " + problem);
             }
             return handle;
         }
@@ -402,7 +407,8 @@ public final class TemplateRepository {
                 throw new TemplateRepositoryException(location, field, "is missing");
             }
             if (!node.isNumber()) {
-                throw new TemplateRepositoryException(location, field, "is not a number (seconds since 1970-01-01 UTC)");
+                throw new TemplateRepositoryException(location, field,
+                        "is not a number (seconds since 1970-01-01 UTC)");
             }
             BigDecimal seconds;
             try {

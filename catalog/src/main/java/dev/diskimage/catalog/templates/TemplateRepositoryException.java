@@ -37,7 +37,8 @@ public class TemplateRepositoryException extends ImageException {
      */
     public TemplateRepositoryException(String repository, String field, String reason, Throwable cause) {
         super("template repository " + UntrustedText.sanitize(Objects.requireNonNull(repository, "repository"), 300)
-                + (Objects.requireNonNull(field, "field").isEmpty() ? "" : ", field " + UntrustedText.sanitize(field, 300))
+                + (Objects.requireNonNull(field, "field").isEmpty() ? ""
+                        : ", field " + UntrustedText.sanitize(field, 300))
                 + ": " + reason, cause);
         this.repository = repository;
         this.field = field;

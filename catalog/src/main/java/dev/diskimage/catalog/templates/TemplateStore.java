@@ -261,12 +261,14 @@ public final class TemplateStore {
                     return new Sidecar(document.get(), source.describe(candidate));
                 }
             } catch (IOException e) {
-                throw new TemplateFileException("could not read " + UntrustedText.sanitize(source.describe(candidate), 500)
+                throw new TemplateFileException("could not read "
+                        + UntrustedText.sanitize(source.describe(candidate), 500)
                         + " of template " + version + ": " + UntrustedText.sanitize(SmallDocument.describe(e), 300), e);
             }
         }
         throw new TemplateNotFoundException("template " + version + " has no " + suffix + " file (looked for "
-                + UntrustedText.sanitize(String.join(" and ", candidates.stream().map(source::describe).toList()), 1000) + ")");
+                + UntrustedText.sanitize(String.join(" and ", candidates.stream().map(source::describe).toList()), 1000)
+                + ")");
     }
 
     private static Checksum parseHash(byte[] content, String where) {
