@@ -14,8 +14,8 @@ import java.util.Optional;
  * enters the cache unadmitted.
  */
 public final class CacheRequest {
-    /** Longest file name accepted (Linux's NAME_MAX). */
-    static final int MAX_FILE_NAME = 255;
+    /** Longest file name accepted: Linux's NAME_MAX (255) less room for the partial file's suffix. */
+    static final int MAX_FILE_NAME = 200;
 
     private final URI url;
     private final String fileName;
@@ -44,9 +44,10 @@ public final class CacheRequest {
      *     unless {@link Builder#source(ByteSource)} says otherwise, is where the bytes come from
      *     ({@code http}, {@code https} or {@code file})
      * @param fileName the name the image is stored under: one path element, not starting with a
-     *     dot (the entry's private files do), no control characters, at most 255 characters
+     *     dot (the entry's private files do), no control characters, at most 200 characters
      * @return the builder
-     * @throws IllegalArgumentException if the URL is not absolute or the file name is not acceptable
+     * @throws IllegalArgumentException if the URL is not absolute, longer than 8192 characters, or
+     *     the file name is not acceptable
      */
     public static Builder builder(URI url, String fileName) {
         return new Builder(url, fileName);
@@ -217,8 +218,9 @@ public final class CacheRequest {
 
     static URI requireUrl(URI url) {
         Objects.requireNonNull(url, "url");
-        if (!url.isAbsolute() || url.isOpaque()) {
-            throw new IllegalArgumentException("a cache entry needs an absolute hierarchical URL, not '"
+        if (!url.isAbsolute() || url.isOpaque() || url.toString().length() > EntryRecord.MAX_URL_CHARS) {
+            throw new IllegalArgumentException("a cache entry needs an absolute hierarchical URL of at most "
+                    + EntryRecord.MAX_URL_CHARS + " characters, not '"
                     + dev.diskimage.core.UntrustedText.sanitize(url.toString(), 300) + "'");
         }
         return url;

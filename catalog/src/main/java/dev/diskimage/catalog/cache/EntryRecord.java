@@ -26,13 +26,16 @@ import java.util.Objects;
  * @param fileName the entry's file name
  * @param size the file's size when stored
  * @param mtimeMillis the file's modification time when last verified; a change triggers a re-hash
+ * @param ctimeMillis the file's status-change time when last verified (0 where the file system has
+ *     none); a change (a write that kept the modification time, a new link) triggers a re-hash
  * @param checksum {@code algorithm:hex} of the stored bytes
  * @param format the format the gate admitted (qemu name)
  * @param downloaded when the file was stored (ISO-8601)
  * @param lastUsed when the entry was last fetched or looked up (ISO-8601)
  * @param referrers absolute paths of files recorded as referring to the entry
  */
-record EntryRecord(int version, String url, String fileName, long size, long mtimeMillis, String checksum,
+record EntryRecord(int version, String url, String fileName, long size, long mtimeMillis, long ctimeMillis,
+        String checksum,
         String format, String downloaded, String lastUsed, List<String> referrers) {
 
     static final int VERSION = 1;
@@ -191,13 +194,15 @@ record EntryRecord(int version, String url, String fileName, long size, long mti
         return paths;
     }
 
-    EntryRecord withUse(Instant when, long mtime) {
-        return new EntryRecord(version, url, fileName, size, mtime, checksum, format, downloaded, when.toString(),
+    EntryRecord withUse(Instant when, FileStamp stamp) {
+        return new EntryRecord(version, url, fileName, size, stamp.mtimeMillis(), stamp.ctimeMillis(), checksum,
+                format, downloaded, when.toString(),
                 referrers);
     }
 
     EntryRecord withReferrers(List<String> values) {
-        return new EntryRecord(version, url, fileName, size, mtimeMillis, checksum, format, downloaded, lastUsed,
+        return new EntryRecord(version, url, fileName, size, mtimeMillis, ctimeMillis, checksum, format, downloaded,
+                lastUsed,
                 List.copyOf(values));
     }
 }

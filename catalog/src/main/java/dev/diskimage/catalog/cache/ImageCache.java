@@ -4,6 +4,7 @@ import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageException;
 import dev.diskimage.core.ImageIoException;
 import dev.diskimage.core.IoErrorText;
+import dev.diskimage.core.RecordFiles;
 import dev.diskimage.core.SpaceCheck;
 import dev.diskimage.core.UntrustedText;
 import java.io.IOException;
@@ -19,9 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -29,7 +28,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -186,25 +187,53 @@ public final class ImageCache {
         try (EntryLocks.Change change = EntryLocks.change(directory)) {
             removePartials(directory);
             Path file = directory.resolve(request.fileName());
-            Optional<EntryRecord> reusable = verifiedRecord(directory, request.url(), request.fileName(),
-                    request.checksum());
-            if (reusable.isPresent()) {
-                EntryRecord record = reusable.get();
-                DiskFormat format = record.parsedFormat();
-                if (request.declared().isPresent() && !request.declared().get().sameQemuDriverAs(format)) {
-                    // The entry was admitted as another format than this caller declares: the gate decides.
-                    format = admit(request, file, request.url());
+            Optional<EntryRecord> existing = readRecord(directory, request.url(), request.fileName());
+            List<Checksum> expected = new ArrayList<>();
+            request.checksum().ifPresent(expected::add);
+            List<String> referrers = List.of();
+            if (existing.isPresent()) {
+                EntryRecord record = existing.get();
+                Optional<String> problem = problem(record, file, request.checksum());
+                if (problem.isEmpty()) {
+                    DiskFormat format = record.parsedFormat();
+                    if (request.declared().isPresent() && !request.declared().get().sameQemuDriverAs(format)) {
+                        // Admitted as another format than this caller declares: the gate decides again.
+                        format = admit(request, file, request.url());
+                    }
+                    EntryRecord used = markUsed(directory, record, file);
+                    LOG.debug("cache hit for {}: {}", request.url(), file);
+                    return new CachedImage(file, request.url(), used.size(), used.parsedChecksum(), format, false,
+                            change.hold());
                 }
-                EntryRecord used = markUsed(directory, record, file);
-                LOG.debug("cache hit for {}: {}", request.url(), file);
-                return new CachedImage(file, request.url(), used.size(), used.parsedChecksum(), format, false,
-                        change.hold());
+                referrers = livingReferrers(record).stream().map(Path::toString).toList();
+                if (!referrers.isEmpty() || change.heldAnywhere()) {
+                    expected.add(requireSameContent(request, record, file, problem.get()));
+                }
+                LOG.warn("the cached image {} for {} is not usable ({}); downloading it again", file, request.url(),
+                        problem.get());
+            } else if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && change.heldAnywhere()) {
+                throw new CacheEntryInUseException(request.url(), file, "its record is missing or unreadable, so"
+                        + " the bytes it must keep are unknown");
             }
-            removeEntryFiles(directory, request.fileName());
-            EntryRecord record = download(request, directory, file);
+            EntryRecord record = download(request, directory, file, expected, referrers);
             return new CachedImage(file, request.url(), record.size(), record.parsedChecksum(),
                     record.parsedFormat(), true, change.hold());
         }
+    }
+
+    /**
+     * An entry in use may only be replaced by the same bytes (repairing a damaged file under an
+     * overlay); the digest the replacement must have, or the error when the caller wants other bytes.
+     */
+    private static Checksum requireSameContent(CacheRequest request, EntryRecord record, Path file, String problem) {
+        Checksum recorded = record.parsedChecksum();
+        Optional<Checksum> wanted = request.checksum();
+        if (wanted.isPresent() && wanted.get().algorithm() == recorded.algorithm() && !wanted.get().equals(recorded)) {
+            throw new CacheEntryInUseException(request.url(), file, "it holds " + recorded + " and the request asks"
+                    + " for " + wanted.get() + "; overlays built on it would break");
+        }
+        LOG.debug("the cached image {} is in use ({}); its replacement must have {}", file, problem, recorded);
+        return recorded;
     }
 
     /**
@@ -224,11 +253,22 @@ public final class ImageCache {
             return Optional.empty();
         }
         try (EntryLocks.Change change = EntryLocks.change(directory)) {
-            Optional<EntryRecord> record = verifiedRecord(directory, url, fileName, Optional.empty());
+            Path file = directory.resolve(fileName);
+            Optional<EntryRecord> record = readRecord(directory, url, fileName);
             if (record.isEmpty()) {
                 return Optional.empty();
             }
-            Path file = directory.resolve(fileName);
+            Optional<String> problem = problem(record.get(), file, Optional.empty());
+            if (problem.isPresent()) {
+                if (livingReferrers(record.get()).isEmpty() && !change.heldAnywhere()) {
+                    LOG.warn("the cached image {} for {} is not usable ({}); removing it", file, url, problem.get());
+                    removeEntryFiles(directory, fileName);
+                } else {
+                    LOG.warn("the cached image {} for {} is not usable ({}), but in use: kept until fetched again",
+                            file, url, problem.get());
+                }
+                return Optional.empty();
+            }
             EntryRecord used = markUsed(directory, record.get(), file);
             return Optional.of(new CachedImage(file, url, used.size(), used.parsedChecksum(), used.parsedFormat(),
                     false, change.hold()));
@@ -356,48 +396,27 @@ public final class ImageCache {
         return directory.resolve("." + fileName + RECORD_SUFFIX);
     }
 
-    /**
-     * The entry's record, if the entry is complete and its file is intact (with the lock held).
-     * A corrupt entry is logged and its files deleted.
-     */
-    private Optional<EntryRecord> verifiedRecord(Path directory, URI url, String fileName,
-            Optional<Checksum> wanted) {
-        Optional<EntryRecord> found = readRecord(directory, url, fileName);
-        if (found.isEmpty()) {
-            return Optional.empty();
-        }
-        EntryRecord record = found.get();
-        Path file = directory.resolve(fileName);
-        Optional<String> problem = problem(record, file, wanted);
-        if (problem.isEmpty()) {
-            return found;
-        }
-        LOG.warn("the cached image {} for {} is not usable ({}); removing it", file, url, problem.get());
-        removeEntryFiles(directory, fileName);
-        return Optional.empty();
-    }
-
     /** What is wrong with a complete entry's file, if anything. */
     private static Optional<String> problem(EntryRecord record, Path file, Optional<Checksum> wanted) {
         Checksum recorded = record.parsedChecksum();
         if (wanted.isPresent() && wanted.get().algorithm() == recorded.algorithm() && !wanted.get().equals(recorded)) {
             return Optional.of("it has " + recorded + ", the request asks for " + wanted.get());
         }
-        BasicFileAttributes attributes;
+        FileStamp stamp;
         try {
-            attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            stamp = FileStamp.of(file);
         } catch (NoSuchFileException e) {
             return Optional.of("the file is missing");
         } catch (IOException e) {
             throw new ImageIoException("cannot read the cached image", file, e);
         }
-        if (!attributes.isRegularFile()) {
+        if (!stamp.regularFile()) {
             return Optional.of("not a regular file");
         }
-        if (attributes.size() != record.size()) {
-            return Optional.of("its size is " + attributes.size() + " bytes, " + record.size() + " were stored");
+        if (stamp.size() != record.size()) {
+            return Optional.of("its size is " + stamp.size() + " bytes, " + record.size() + " were stored");
         }
-        boolean touched = attributes.lastModifiedTime().toMillis() != record.mtimeMillis();
+        boolean touched = stamp.touchedSince(record);
         boolean otherAlgorithm = wanted.isPresent() && wanted.get().algorithm() != recorded.algorithm();
         if (!touched && !otherAlgorithm) {
             return Optional.empty();
@@ -455,16 +474,7 @@ public final class ImageCache {
     /** The file's bytes, or null when it is larger than a record may be; links are not followed. */
     private static byte[] readBounded(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(channel.size(), EntryRecord.MAX_RECORD_BYTES) + 1);
-            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-                // a read may return fewer bytes than asked
-            }
-            if (buffer.position() > EntryRecord.MAX_RECORD_BYTES) {
-                return null;
-            }
-            byte[] content = new byte[buffer.position()];
-            buffer.flip().get(content);
-            return content;
+            return RecordFiles.readBounded(channel, EntryRecord.MAX_RECORD_BYTES).orElse(null);
         }
     }
 
@@ -472,33 +482,24 @@ public final class ImageCache {
         Path target = recordFile(directory, record.fileName());
         Path temporary = partialName(directory, record.fileName() + RECORD_SUFFIX);
         try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                ByteBuffer content = ByteBuffer.wrap(record.toJson());
-                while (content.hasRemaining()) {
-                    channel.write(content);
-                }
-                channel.force(true);
-            }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDirectory(directory);
+            RecordFiles.replace(temporary, target, record.toJson());
         } catch (IOException e) {
             throw new ImageIoException("cannot write the cache record", target, e);
-        } finally {
-            deleteQuietly(temporary);
         }
     }
 
     private EntryRecord markUsed(Path directory, EntryRecord record, Path file) {
-        long mtime;
+        EntryRecord used = record.withUse(clock.instant(), stamp(file));
+        writeRecord(directory, used);
+        return used;
+    }
+
+    private static FileStamp stamp(Path file) {
         try {
-            mtime = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
+            return FileStamp.of(file);
         } catch (IOException e) {
             throw new ImageIoException("cannot read the cached image", file, e);
         }
-        EntryRecord used = record.withUse(clock.instant(), mtime);
-        writeRecord(directory, used);
-        return used;
     }
 
     private static Path partialName(Path directory, String fileName) {
@@ -532,15 +533,9 @@ public final class ImageCache {
         try {
             Files.deleteIfExists(record);
             Files.deleteIfExists(file);
-            syncDirectory(directory);
+            RecordFiles.syncDirectory(directory);
         } catch (IOException e) {
             throw new ImageIoException("cannot remove the cache entry", file, e);
-        }
-    }
-
-    private static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
         }
     }
 
@@ -554,14 +549,23 @@ public final class ImageCache {
 
     // ---------------------------------------------------------------- download
 
-    /** Downloads, verifies, admits and stores the entry (with the lock held); returns its record. */
-    private EntryRecord download(CacheRequest request, Path directory, Path file) {
+    /**
+     * Downloads, verifies, admits and stores the entry (with the lock held), replacing an older
+     * file of the entry only once the new one is verified and admitted; returns its record.
+     *
+     * @param expected digests the stored bytes must have (the caller's; the recorded one of an
+     *     entry in use that is being repaired); the first one's algorithm is recorded, SHA-256 if none
+     * @param referrers the living referrers of the entry being replaced, kept in the new record
+     */
+    private EntryRecord download(CacheRequest request, Path directory, Path file, List<Checksum> expected,
+            List<String> referrers) {
         URI url = request.url();
         Path partial = partialName(directory, request.fileName());
         ByteSource source = request.source().orElseGet(() -> new UrlSource(httpClient(), options, url, file));
         try {
             Instant started = clock.instant();
             Checksum checksum;
+            Map<ChecksumAlgorithm, Checksum> actual = new EnumMap<>(ChecksumAlgorithm.class);
             long stored;
             try (Download download = open(source, url, file)) {
                 OptionalLong length = download.length();
@@ -569,34 +573,39 @@ public final class ImageCache {
                     SpaceCheck.checkAvailableSpace(directory, length.getAsLong(), options.reserveBytes(),
                             url.toString());
                 }
-                ChecksumAlgorithm algorithm = request.checksum().map(Checksum::algorithm)
-                        .orElse(ChecksumAlgorithm.SHA256);
-                MessageDigest digest = algorithm.newDigest();
-                stored = copy(request, download, partial, digest, file);
-                checksum = new Checksum(algorithm, HexFormat.of().formatHex(digest.digest()));
+                ChecksumAlgorithm primary = expected.isEmpty() ? ChecksumAlgorithm.SHA256 : expected.get(0).algorithm();
+                Map<ChecksumAlgorithm, MessageDigest> digests = new EnumMap<>(ChecksumAlgorithm.class);
+                digests.put(primary, primary.newDigest());
+                expected.forEach(sum -> digests.computeIfAbsent(sum.algorithm(), ChecksumAlgorithm::newDigest));
+                stored = copy(request, download, partial, digests.values(), file);
+                for (Map.Entry<ChecksumAlgorithm, MessageDigest> digest : digests.entrySet()) {
+                    actual.put(digest.getKey(),
+                            new Checksum(digest.getKey(), HexFormat.of().formatHex(digest.getValue().digest())));
+                }
+                checksum = actual.get(primary);
             } catch (IOException e) {
                 throw new DownloadFailedException(url, file, e);
             }
-            if (request.checksum().isPresent() && !request.checksum().get().equals(checksum)) {
-                throw new ChecksumMismatchException(url, request.checksum().get(), checksum);
+            for (Checksum sum : expected) {
+                if (!sum.equals(actual.get(sum.algorithm()))) {
+                    throw new ChecksumMismatchException(url, sum, actual.get(sum.algorithm()));
+                }
             }
             DiskFormat format = admit(request, partial, url);
             makeReadOnly(partial);
             try {
-                Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                syncDirectory(directory);
+                // The old entry (if any) stays whole until its replacement is verified and admitted;
+                // its record goes first, so a crash from here on leaves no complete-looking entry.
+                Files.deleteIfExists(recordFile(directory, request.fileName()));
+                RecordFiles.moveIntoPlace(partial, file);
             } catch (IOException e) {
                 throw new ImageIoException("cannot move the downloaded image into place at", file, e);
             }
-            long mtime;
-            try {
-                mtime = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
-            } catch (IOException e) {
-                throw new ImageIoException("cannot read the cached image", file, e);
-            }
+            FileStamp stamp = stamp(file);
             Instant now = clock.instant();
             EntryRecord record = new EntryRecord(EntryRecord.VERSION, url.toString(), request.fileName(), stored,
-                    mtime, checksum.toString(), format.qemuName(), now.toString(), now.toString(), List.of());
+                    stamp.mtimeMillis(), stamp.ctimeMillis(), checksum.toString(), format.qemuName(), now.toString(),
+                    now.toString(), referrers);
             writeRecord(directory, record);
             LOG.info("cached {} as {} ({} bytes, {}, {}) in {}", url, file, stored, format.qemuName(), checksum,
                     Duration.between(started, now));
@@ -617,7 +626,8 @@ public final class ImageCache {
     }
 
     /** Streams the source through the decoder into {@code partial}, hashing what is stored. */
-    private long copy(CacheRequest request, Download download, Path partial, MessageDigest digest, Path file)
+    private long copy(CacheRequest request, Download download, Path partial, Collection<MessageDigest> digests,
+            Path file)
             throws IOException {
         String name = request.fileName();
         OptionalLong total = download.length();
@@ -631,7 +641,9 @@ public final class ImageCache {
                         LinkOption.NOFOLLOW_LINKS)) {
             int n;
             while ((n = decoded.read(buffer)) >= 0) {
-                digest.update(buffer, 0, n);
+                for (MessageDigest digest : digests) {
+                    digest.update(buffer, 0, n);
+                }
                 ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                 try {
                     while (chunk.hasRemaining()) {

@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * The other process of the cache's two-process tests: {@code fetch ROOT URL FILE} fetches and
  * prints {@code downloaded=<true|false>}; {@code hold ROOT URL FILE} fetches, prints
- * {@code holding} and keeps the entry open until its standard input closes.
+ * {@code holding} and keeps the entry open until its standard input closes; {@code prune ROOT}
+ * prunes to nothing and prints {@code removed=<count>}.
  */
 public final class CacheChild {
     private CacheChild() {
@@ -16,6 +17,10 @@ public final class CacheChild {
 
     public static void main(String[] args) throws IOException {
         ImageCache cache = ImageCache.open(Path.of(args[1]));
+        if (args[0].equals("prune")) {
+            System.out.println("removed=" + cache.prune(PrunePolicy.maxBytes(0)).removed().size());
+            return;
+        }
         CacheRequest request = CacheRequest.builder(URI.create(args[2]), args[3])
                 .gate(TestImages.GATE, Optional.empty()).build();
         try (CachedImage image = cache.fetch(request)) {

@@ -175,6 +175,42 @@ class ImageCacheConcurrencyTest {
         assertThat(cache.prune(PrunePolicy.maxBytes(0)).removed()).hasSize(1);
     }
 
+    @Test
+    void anInterruptedThreadDoesNotDropTheHoldsOfOthers() throws Exception {
+        server.serve("/f.img", TestImages.raw(10_000, 7));
+        URI url = server.uri("/f.img");
+        ImageCache cache = ImageCache.open(root);
+        try (CachedImage held = cache.fetch(request(url, "f.img"))) {
+            // A thread whose interrupt status is set uses the same entry: the JDK closes a channel an
+            // interrupted thread touches, which would drop every lock of this JVM on that file.
+            Thread interrupted = new Thread(() -> {
+                Thread.currentThread().interrupt();
+                try {
+                    cache.fetch(request(url, "f.img")).close();
+                } catch (RuntimeException e) {
+                    // an interrupted thread may fail on its own files; the hold of the others must stay
+                }
+                try {
+                    cache.list();
+                } catch (RuntimeException e) {
+                    // as above
+                }
+            });
+            interrupted.start();
+            interrupted.join();
+
+            Process child = CacheChild.start("prune", root.toString());
+            String output = new String(child.getInputStream().readAllBytes(), UTF_8);
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(output.trim()).isEqualTo("removed=0");
+            assertThat(held.path()).exists();
+        }
+        Process child = CacheChild.start("prune", root.toString());
+        String output = new String(child.getInputStream().readAllBytes(), UTF_8);
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(output.trim()).isEqualTo("removed=1");
+    }
+
     private interface Condition {
         boolean holds() throws IOException;
     }

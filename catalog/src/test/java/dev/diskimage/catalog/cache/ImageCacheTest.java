@@ -127,6 +127,39 @@ class ImageCacheTest {
     }
 
     @Test
+    void aChangeThatKeepsSizeAndModificationTimeIsStillDetected() throws Exception {
+        byte[] image = TestImages.raw(100_000, 30);
+        Path file;
+        try (CachedImage cached = fetch("/same.img", image)) {
+            file = cached.path();
+        }
+        FileTime before = Files.getLastModifiedTime(file);
+        Thread.sleep(20); // the status-change time must be able to move
+        corrupt(file, 10);
+        Files.setLastModifiedTime(file, before); // as cp -p or rsync -t would leave it
+
+        try (CachedImage again = cache.fetch(request("/same.img", "same.img"))) {
+            assertThat(again.downloaded()).isTrue();
+            assertThat(Files.readAllBytes(again.path())).isEqualTo(image);
+        }
+    }
+
+    @Test
+    void anUntouchedEntryIsNotHashedAgainButATouchedIntactOneIsKept() throws Exception {
+        byte[] image = TestImages.raw(100_000, 31);
+        Path file;
+        try (CachedImage cached = fetch("/kept.img", image)) {
+            file = cached.path();
+        }
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(60)));
+
+        try (CachedImage again = cache.fetch(request("/kept.img", "kept.img"))) {
+            assertThat(again.downloaded()).isFalse();
+        }
+        assertThat(server.gets("/kept.img")).isEqualTo(1);
+    }
+
+    @Test
     void aTruncatedFileIsDetectedByItsSizeAndLookupReportsNothing() throws Exception {
         byte[] image = TestImages.raw(100_000, 4);
         Path file;
@@ -156,6 +189,80 @@ class ImageCacheTest {
                 .checksum(TestImages.sha256(updated)).gate(TestImages.GATE, Optional.empty()).build())) {
             assertThat(cached.downloaded()).isTrue();
             assertThat(Files.readAllBytes(cached.path())).isEqualTo(updated);
+        }
+    }
+
+    @Test
+    void aNewImageAtTheSameUrlDoesNotReplaceAnEntryInUse() throws Exception {
+        byte[] old = TestImages.raw(1000, 40);
+        byte[] updated = TestImages.raw(1000, 41);
+        Path overlay = temp.resolve("overlay.qcow2");
+        Files.write(overlay, new byte[1]);
+        try (CachedImage held = fetch("/current.img", old)) {
+            cache.addReferrer(held, overlay);
+        }
+        server.serve("/current.img", updated);
+        CacheRequest newer = CacheRequest.builder(server.uri("/current.img"), "current.img")
+                .checksum(TestImages.sha256(updated)).gate(TestImages.GATE, Optional.empty()).build();
+
+        assertThatThrownBy(() -> cache.fetch(newer))
+                .isInstanceOfSatisfying(CacheEntryInUseException.class,
+                        e -> assertThat(e.url()).isEqualTo(server.uri("/current.img")))
+                .hasMessageContaining("in use").hasMessageContaining(TestImages.sha256(updated).toString());
+        assertThat(server.gets("/current.img")).isEqualTo(1);
+        try (CachedImage still = cache.lookup(server.uri("/current.img"), "current.img").orElseThrow()) {
+            assertThat(Files.readAllBytes(still.path())).isEqualTo(old);
+        }
+
+        Files.delete(overlay);
+        try (CachedImage replaced = cache.fetch(newer)) {
+            assertThat(replaced.downloaded()).isTrue();
+            assertThat(Files.readAllBytes(replaced.path())).isEqualTo(updated);
+        }
+    }
+
+    @Test
+    void aDamagedEntryInUseIsRepairedOnlyWithItsOwnBytesAndKeepsItsReferrers() throws Exception {
+        byte[] image = TestImages.raw(100_000, 42);
+        Path overlay = temp.resolve("overlay.qcow2");
+        Files.write(overlay, new byte[1]);
+        Path file;
+        try (CachedImage held = fetch("/base.img", image)) {
+            cache.addReferrer(held, overlay);
+            file = held.path();
+        }
+        corrupt(file, 500);
+        assertThat(cache.lookup(server.uri("/base.img"), "base.img")).isEmpty();
+        assertThat(file).exists(); // in use: lookup reports it unusable but does not delete it
+
+        // The mirror now serves other bytes: they may not go under the overlay.
+        server.serve("/base.img", TestImages.raw(100_000, 43));
+        assertThatThrownBy(() -> cache.fetch(request("/base.img", "base.img")))
+                .isInstanceOf(ChecksumMismatchException.class);
+
+        server.serve("/base.img", image);
+        try (CachedImage repaired = cache.fetch(request("/base.img", "base.img"))) {
+            assertThat(repaired.downloaded()).isTrue();
+            assertThat(Files.readAllBytes(repaired.path())).isEqualTo(image);
+        }
+        assertThat(cache.list()).singleElement().satisfies(entry -> {
+            assertThat(entry.referrers()).containsExactly(overlay);
+            assertThat(entry.inUse()).isTrue();
+        });
+    }
+
+    @Test
+    void aFailedReplacementLeavesTheOldEntryWhole() throws Exception {
+        byte[] old = TestImages.raw(1000, 44);
+        fetch("/keep.img", old).close();
+        server.handle("/keep.img", exchange -> exchange.sendResponseHeaders(503, -1));
+        CacheRequest newer = CacheRequest.builder(server.uri("/keep.img"), "keep.img")
+                .checksum(TestImages.sha256(TestImages.raw(1000, 45))).gate(TestImages.GATE, Optional.empty()).build();
+
+        assertThatThrownBy(() -> cache.fetch(newer)).isInstanceOf(DownloadFailedException.class);
+
+        try (CachedImage still = cache.lookup(server.uri("/keep.img"), "keep.img").orElseThrow()) {
+            assertThat(Files.readAllBytes(still.path())).isEqualTo(old);
         }
     }
 
