@@ -23,12 +23,15 @@ import java.util.concurrent.TimeUnit;
  * {@link Failure} builds (the service's typed unavailable error). It keeps a few pieces asked for
  * ahead ({@link #PIECES_AHEAD}), so the connection keeps reading while the caller hashes and
  * writes, and asks for the next piece only when one is consumed, so memory stays bounded.
+ *
+ * <p>Public only so that the catalog's own sub-packages (the image cache) share it; it is not
+ * part of the supported API.
  */
-final class IdleTimeoutBody implements HttpResponse.BodySubscriber<InputStream> {
+public final class IdleTimeoutBody implements HttpResponse.BodySubscriber<InputStream> {
 
     /** Builds the error a stalled or broken body ends with. */
     @FunctionalInterface
-    interface Failure {
+    public interface Failure {
         /**
          * The error to throw from a read.
          *
@@ -50,7 +53,13 @@ final class IdleTimeoutBody implements HttpResponse.BodySubscriber<InputStream> 
     private final Failure failure;
     private final Stream stream = new Stream();
 
-    IdleTimeoutBody(Duration idle, Failure failure) {
+    /**
+     * A body whose reads wait at most {@code idle} for the next bytes.
+     *
+     * @param idle the longest wait for the next bytes
+     * @param failure builds the error a stalled or broken body ends with
+     */
+    public IdleTimeoutBody(Duration idle, Failure failure) {
         this.idle = Objects.requireNonNull(idle, "idle");
         this.idleNanos = idle.toNanos();
         this.failure = Objects.requireNonNull(failure, "failure");
@@ -188,8 +197,11 @@ final class IdleTimeoutBody implements HttpResponse.BodySubscriber<InputStream> 
      * The transport error in words for a one-line message: its own message when it has one
      * ("Connection reset"), otherwise what its kind means ("connection refused"); never a class
      * name, which tells an operator nothing.
+     *
+     * @param error the transport's error
+     * @return the reason in words
      */
-    static String describe(Throwable error) {
+    public static String describe(Throwable error) {
         String message = error.getMessage();
         if (message != null && !message.isBlank()) {
             return message;

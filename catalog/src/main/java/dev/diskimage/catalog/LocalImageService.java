@@ -3,6 +3,7 @@ package dev.diskimage.catalog;
 import dev.diskimage.core.ImageNotFoundException;
 import dev.diskimage.core.IoErrorText;
 import dev.diskimage.core.OrphanedFiles;
+import dev.diskimage.core.RecordFiles;
 import dev.diskimage.core.UntrustedText;
 import dev.diskimage.core.service.HashAlgorithm;
 import dev.diskimage.core.service.ImageChanges;
@@ -27,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
@@ -416,7 +416,7 @@ public final class LocalImageService implements ImageService {
                 // The record first: without it the image is gone, and a data file left by a crash
                 // here is removed the next time the directory is opened.
                 Files.delete(recordFile(id));
-                syncDirectory();
+                RecordFiles.syncDirectory(directory);
                 Files.deleteIfExists(dataFile(id));
             } catch (IOException e) {
                 throw new ImageServiceException("cannot delete image " + id + " from " + directory + ": "
@@ -542,7 +542,8 @@ public final class LocalImageService implements ImageService {
             if (!attributes.isRegularFile()) {
                 throw new ImageRecordCorruptException(file, "not a regular file", null);
             }
-            content = readBounded(file, channel);
+            content = RecordFiles.readBounded(channel, (int) MAX_RECORD_BYTES).orElseThrow(() ->
+                    new ImageRecordCorruptException(file, "larger than " + MAX_RECORD_BYTES + " bytes", null));
         } catch (NoSuchFileException e) {
             throw new ImageNotFoundException("no image " + id + " in " + directory, e);
         } catch (IOException e) {
@@ -554,55 +555,24 @@ public final class LocalImageService implements ImageService {
         return StoredImage.parse(file, id, content);
     }
 
-    /** Reads at most {@link #MAX_RECORD_BYTES}, whatever the file's size says (it may be growing). */
-    private static byte[] readBounded(Path file, FileChannel channel) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(channel.size(), MAX_RECORD_BYTES) + 1);
-        while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-            // keep reading: a read may return fewer bytes than asked
-        }
-        if (buffer.position() > MAX_RECORD_BYTES) {
-            throw new ImageRecordCorruptException(file, "larger than " + MAX_RECORD_BYTES + " bytes", null);
-        }
-        byte[] content = new byte[buffer.position()];
-        buffer.flip().get(content);
-        return content;
-    }
-
     /** Writes a record beside its file, syncs it and renames it into place. */
     private void write(StoredImage record) {
         Path target = recordFile(record.id());
         Path temporary = directory.resolve("." + record.id() + RECORD_SUFFIX + PARTIAL_MARKER
                 + OrphanedFiles.ownerTag() + "-" + randomHex());
         try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                ByteBuffer content = ByteBuffer.wrap(record.toJson());
-                while (content.hasRemaining()) {
-                    channel.write(content);
-                }
-                channel.force(true);
-            }
-            moveIntoPlace(temporary, target);
+            RecordFiles.replace(temporary, target, record.toJson());
         } catch (IOException e) {
             throw new ImageServiceException("cannot write " + target + ": " + IoErrorText.describe(e), -1, e);
-        } finally {
-            deleteQuietly(temporary);
         }
     }
 
     private void moveIntoPlace(Path source, Path target) {
         try {
-            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDirectory();
+            RecordFiles.moveIntoPlace(source, target);
         } catch (IOException e) {
             throw new ImageServiceException("cannot move " + source + " to " + target + ": "
                     + IoErrorText.describe(e), -1, e);
-        }
-    }
-
-    private void syncDirectory() throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
         }
     }
 

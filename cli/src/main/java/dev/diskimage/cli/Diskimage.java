@@ -73,6 +73,8 @@ public final class Diskimage implements Callable<Integer> {
         commands.put("upload", UploadCommand::new);
         commands.put("fetch", FetchCommand::new);
         commands.put("images", ImagesCommand::new);
+        commands.put("template", TemplateCommand::new);
+        commands.put("cache", CacheCommand::new);
         return commands;
     }
 

@@ -2,6 +2,7 @@ package dev.diskimage.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diskimage.catalog.cache.ImageRefusedException;
 import dev.diskimage.conversion.archive.ArchiveRefusedException;
 import dev.diskimage.conversion.vhd.VhdChainException;
 import dev.diskimage.conversion.vhd.VhdCorruptException;
@@ -61,6 +62,13 @@ abstract class ImageCommand implements Callable<Integer> {
                 // Every vhd command reports a file that breaks the VHD format as a refused image.
                 throw VhdCommand.refused(e.path(), e);
             }
+        } catch (ImageRefusedException e) {
+            // The image cache's gate (the validator) refused a download: a refused image.
+            org.slf4j.LoggerFactory.getLogger(getClass()).debug("{} refused", name, e);
+            err.println(name + ": " + oneLine(e.getMessage()));
+            return e.getCause() instanceof ImageUnacceptableException unacceptable
+                    && unacceptable.findings().stream().allMatch(f -> f.code() == FindingCode.UNREADABLE
+                            || f.code() == FindingCode.NOT_A_REGULAR_FILE) ? ImageCheck.ERROR : ImageCheck.REJECTED;
         } catch (ImageUnacceptableException e) {
             err.println(name + ": " + oneLine(e.getMessage()));
             // A file that could not be read at all is an I/O error, as in image-check, not a verdict.

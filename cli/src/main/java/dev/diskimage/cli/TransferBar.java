@@ -29,7 +29,19 @@ final class TransferBar implements TransferProgress {
     }
 
     @Override
-    public synchronized void transferred(ImageMeta meta, long bytes, OptionalLong total) {
+    public void transferred(ImageMeta meta, long bytes, OptionalLong total) {
+        draw(bytes, total);
+    }
+
+    /**
+     * The bar as an image cache's download listener: {@code TransferBar::downloaded} is a
+     * {@link dev.diskimage.catalog.cache.DownloadProgress}.
+     */
+    void downloaded(String name, long bytes, OptionalLong total) {
+        draw(bytes, total);
+    }
+
+    private synchronized void draw(long bytes, OptionalLong total) {
         long now = System.nanoTime();
         boolean done = total.isPresent() && bytes >= total.getAsLong();
         if (drawn >= 0 && now - drawn < REDRAW_NANOS && !done) {

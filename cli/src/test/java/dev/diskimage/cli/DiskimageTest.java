@@ -103,6 +103,7 @@ class DiskimageTest {
         for (String images : List.of("list", "show", "delete")) {
             commands.add(new String[] {"images", images});
         }
+        commands.add(new String[] {"template", "get"});
         String version = diskimage("--version").out();
         assertThat(version).isNotBlank();
         for (String[] command : commands) {

@@ -2,6 +2,7 @@ package dev.diskimage.core;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
@@ -86,6 +88,10 @@ public final class StrictJson {
             root = OwnSchemas.MAPPER.readTree(document);
         } catch (JsonProcessingException e) {
             throw e;
+        } catch (CharConversionException e) {
+            // Bytes that are no text in the encoding the parser detected (UTF-8, -16 or -32 by the
+            // first bytes): as malformed as any other broken document.
+            throw new JsonParseException(null, "not valid text: " + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("reading an in-memory document failed", e);
         }

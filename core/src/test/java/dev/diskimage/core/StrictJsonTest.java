@@ -70,6 +70,17 @@ class StrictJsonTest {
     }
 
     @Test
+    void bytesThatAreNoTextAreMalformedJsonNotAnIoFailure() {
+        // Zero bytes first make the parser read UTF-32; "sums" then decodes to a code point above U+10FFFF.
+        byte[] document = new byte[80];
+        System.arraycopy("sums".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, document, 71, 4);
+
+        assertThatThrownBy(() -> StrictJson.bind(document, Settings.class))
+                .isInstanceOf(com.fasterxml.jackson.core.JsonParseException.class)
+                .hasMessageContaining("not valid text");
+    }
+
+    @Test
     void namesTheKeyWhoseValueIsRefused() {
         assertThatThrownBy(() -> StrictJson.bind("{\"tags\": [\"a\", null]}".getBytes(), Settings.class))
                 .isInstanceOfSatisfying(com.fasterxml.jackson.databind.JsonMappingException.class,
