@@ -46,3 +46,6 @@ java -cp "$classpath" dev.diskimage.bench.MultihashVsSha512sum "$work/multihash"
 echo
 # A verified streaming fetch (hash + inspect + write) vs curl -o of the same URL (1 GiB, local HTTP).
 java -cp "$classpath" dev.diskimage.bench.FetchVsCurl "$work/fetch" "${BENCH_FETCH_MIB:-1024}" 5
+echo
+# A verified volume upload (validate + hash while sending + compare the service's hashes) vs curl -T (1 GiB).
+java -cp "$classpath" dev.diskimage.bench.UploadVsCurl "$work/upload" "${BENCH_UPLOAD_MIB:-1024}" 5

@@ -1,10 +1,20 @@
 package dev.diskimage.bench;
 
+import dev.diskimage.core.service.HashAlgorithm;
+import dev.diskimage.core.service.ImageDigests;
+import dev.diskimage.core.service.ImageHasher;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
-/** What the whole-process benchmarks share: the median of rounds and running a baseline program. */
+/**
+ * What the whole-process benchmarks share: the median of rounds, running a baseline program,
+ * and an image of random bytes with its Glance digests.
+ */
 final class Bench {
 
     private Bench() {
@@ -25,5 +35,20 @@ final class Bench {
         if (exit != 0) {
             throw new IllegalStateException(String.join(" ", command) + " exited " + exit);
         }
+    }
+
+    /** Writes {@code sizeMiB} MiB of seeded random bytes to {@code file}; returns their md5 and sha512. */
+    static ImageDigests writeRandom(Path file, int sizeMiB) throws IOException {
+        Random random = new Random(16);
+        byte[] chunk = new byte[1 << 20];
+        ImageHasher hasher = ImageHasher.of(HashAlgorithm.SHA512);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int i = 0; i < sizeMiB; i++) {
+                random.nextBytes(chunk);
+                hasher.update(chunk, 0, chunk.length);
+                out.write(chunk);
+            }
+        }
+        return hasher.digests();
     }
 }

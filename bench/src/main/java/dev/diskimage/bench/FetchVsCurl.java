@@ -8,9 +8,7 @@ import dev.diskimage.catalog.GlanceImageService;
 import dev.diskimage.conversion.images.DownloadedImage;
 import dev.diskimage.conversion.images.ImageDownloader;
 import dev.diskimage.core.ImageConversionDirectory;
-import dev.diskimage.core.service.HashAlgorithm;
 import dev.diskimage.core.service.ImageDigests;
-import dev.diskimage.core.service.ImageHasher;
 import dev.diskimage.core.service.RequestContext;
 import dev.diskimage.validation.ImagePolicy;
 import dev.diskimage.validation.ImageValidator;
@@ -25,7 +23,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.Executors;
 
 /**
@@ -38,7 +35,6 @@ import java.util.concurrent.Executors;
  * {@code FetchVsCurl <work dir> [sizeMiB] [rounds]}.
  */
 public final class FetchVsCurl {
-    private static final int MIB = 1 << 20;
     private static final String IMAGE_ID = "0b4c1b8e-7d62-4a35-9f1b-3c6a2b6f0d11";
 
     private FetchVsCurl() {
@@ -54,7 +50,7 @@ public final class FetchVsCurl {
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         Files.createDirectories(dir);
         Path image = dir.resolve("image.raw");
-        ImageDigests digests = writeRandom(image, sizeMiB);
+        ImageDigests digests = Bench.writeRandom(image, sizeMiB);
         HttpServer server = serve(image, digests);
         try {
             URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
@@ -89,20 +85,6 @@ public final class FetchVsCurl {
         } finally {
             server.stop(0);
         }
-    }
-
-    private static ImageDigests writeRandom(Path file, int sizeMiB) throws IOException {
-        Random random = new Random(16);
-        byte[] chunk = new byte[MIB];
-        ImageHasher hasher = ImageHasher.of(HashAlgorithm.SHA512);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (int i = 0; i < sizeMiB; i++) {
-                random.nextBytes(chunk);
-                hasher.update(chunk, 0, chunk.length);
-                out.write(chunk);
-            }
-        }
-        return hasher.digests();
     }
 
     /** The two calls of a Glance v2 download: the image record and its data. */

@@ -74,6 +74,7 @@ public final class Diskimage implements Callable<Integer> {
         commands.put("fetch", FetchCommand::new);
         commands.put("images", ImagesCommand::new);
         commands.put("distro", DistroCommand::new);
+        commands.put("template", TemplateCommand::new);
         commands.put("cache", CacheCommand::new);
         return commands;
     }

@@ -105,6 +105,7 @@ class DiskimageTest {
         }
         // distro get has no --version switch: there --version is the distro's version
         commands.add(new String[] {"distro", "list"});
+        commands.add(new String[] {"template", "get"});
         String version = diskimage("--version").out();
         assertThat(version).isNotBlank();
         for (String[] command : commands) {

@@ -158,7 +158,8 @@ final class ConversionJob implements Runnable {
                     throw new ConversionCancelledException(target);
                 }
                 LOG.debug("qemu-img convert ended after {} ms", duration.toMillis());
-                validateOutput(writeTo, target, targetFormat, targetDevice.isPresent());
+                validateOutput(writeTo, target, targetFormat, inPlace, encryption.targetEncrypted(),
+                        source.virtualSize());
                 LOG.debug("output {} accepted as {}", writeTo, targetFormat.qemuName());
                 partial.ifPresent(PartialTarget::commit);
                 LOG.debug("output moved into place at {}", target);
@@ -288,13 +289,14 @@ final class ConversionJob implements Runnable {
         return command.build();
     }
 
-    private void validateOutput(Path written, Path target, DiskFormat targetFormat, boolean blockDevice) {
-        if (blockDevice) {
-            // The validator reads regular files only; a device written in place holds raw bytes
-            // the caller's volume driver owns.
-            return;
-        }
-        ValidationReport report = validator.validate(written, targetFormat);
+    private void validateOutput(Path written, Path target, DiskFormat targetFormat, boolean inPlace,
+            boolean encrypted, long sourceVirtualSize) {
+        // A target written in place holds the new image at its start and older bytes past its
+        // end: only what was written is the output.
+        ValidationReport report = inPlace
+                ? validator.validatePrefix(written, targetFormat,
+                        WrittenExtent.of(qemu, written, targetFormat, encrypted, sourceVirtualSize))
+                : validator.validate(written, targetFormat);
         if (!report.accepted()) {
             throw new ConvertedImageRejectedException(target.toString(), report.rejections());
         }

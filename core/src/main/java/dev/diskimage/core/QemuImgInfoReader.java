@@ -63,12 +63,7 @@ final class QemuImgInfoReader {
             throw new QemuImgInfoParseException("qemu-img info JSON is " + json.length()
                     + " characters, more than the " + QemuImgInfo.MAX_JSON_CHARS + " accepted");
         }
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new QemuImgInfoParseException("malformed qemu-img info JSON: " + e.getOriginalMessage(), e);
-        }
+        JsonNode root = read(json, "qemu-img info");
         if (root == null || root.isMissingNode()) {
             throw new QemuImgInfoParseException("qemu-img info JSON is empty");
         }
@@ -86,14 +81,26 @@ final class QemuImgInfoReader {
         if (json.length() > QemuImgInfo.MAX_JSON_CHARS) {
             throw new QemuImgInfoParseException(what + " JSON is larger than " + QemuImgInfo.MAX_JSON_CHARS);
         }
+        JsonNode root = read(json, what);
+        if (root == null || !root.isObject()) {
+            throw new QemuImgInfoParseException(what + " JSON is not an object");
+        }
+        return root;
+    }
+
+    /**
+     * The tree of {@code json}. Jackson reports a number it cannot hold as an exact decimal (an
+     * exponent past an int's range, as in {@code 1e3333333333}) with a NumberFormatException, not
+     * as malformed JSON: both are the same typed error here.
+     */
+    private static JsonNode read(String json, String what) {
         try {
-            JsonNode root = MAPPER.readTree(json);
-            if (root == null || !root.isObject()) {
-                throw new QemuImgInfoParseException(what + " JSON is not an object");
-            }
-            return root;
+            return MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new QemuImgInfoParseException("malformed " + what + " JSON: " + e.getOriginalMessage(), e);
+        } catch (NumberFormatException e) {
+            throw new QemuImgInfoParseException("malformed " + what + " JSON: a number out of range: "
+                    + UntrustedText.sanitize(e.getMessage(), 200), e);
         }
     }
 

@@ -50,6 +50,19 @@ class QemuImgInfoEdgeCasesTest {
                 .isInstanceOf(QemuImgInfoParseException.class).hasMessageStartingWith("malformed qemu-img check JSON");
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"6333333e333333337108864", "1e-99999999999", "1.5E+2147483648"})
+    void aNumberJacksonCannotHoldExactlyIsMalformedJsonNotANumberFormatException(String number) {
+        // Found by QemuImgInfoJsonFuzzTest: Jackson's exact decimal refuses such exponents with
+        // a NumberFormatException, anywhere in the answer (a known field or an unknown one).
+        assertThatThrownBy(() -> QemuImgInfo.fromJson("{" + RAW + ", \"x-size\": " + number + "}"))
+                .isInstanceOf(QemuImgInfoParseException.class).hasMessageContaining("malformed qemu-img info JSON");
+        assertThatThrownBy(() -> QemuImgInfo.fromJson("{\"filename\": \"a\", \"format\": \"raw\", "
+                + "\"virtual-size\": " + number + "}")).isInstanceOf(QemuImgInfoParseException.class);
+        assertThatThrownBy(() -> QemuImgInfoReader.parseJson("{\"required\": " + number + "}", "qemu-img measure"))
+                .isInstanceOf(QemuImgInfoParseException.class).hasMessageContaining("malformed qemu-img measure JSON");
+    }
+
     @Test
     void missingOrEmptyJsonIsNamedAsSuch() {
         assertThatThrownBy(() -> QemuImgInfo.fromJson(null)).hasMessage("qemu-img info JSON is missing");

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ImageValidator implements ImageGate {
     private static final Logger LOG = LoggerFactory.getLogger(ImageValidator.class);
+    // stat(2): the file type bits of st_mode, and the block device type.
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFBLK = 0060000;
 
     private final ImagePolicy policy;
     private final FormatDetector detector;
@@ -131,6 +134,54 @@ public final class ImageValidator implements ImageGate {
      */
     public ValidationReport validate(Path image, DiskFormat declared) {
         return validateFile(image, Optional.of(Objects.requireNonNull(declared, "declared"))).report();
+    }
+
+    /**
+     * Validates the first {@code length} bytes of {@code image} as if they were the whole image,
+     * declared to be {@code declared}. For a block device a conversion wrote in place: the new
+     * image starts at the device's first byte, and past its end the device still holds whatever
+     * an earlier image left there (an old VHD footer, a GPT backup header), which a check of the
+     * whole device would read as a second format. The caller names the length it wrote.
+     * Regular files are accepted too. qemu-img's cross-check is not run on a prefix (qemu-img
+     * would see the whole device), whatever the policy says.
+     *
+     * @param image a regular file or a block device; links are followed, and anything else is
+     *     reported as a rejecting finding
+     * @param declared the format the caller claims the prefix has
+     * @param length how many bytes from the start the image occupies; a device or file shorter
+     *     than that is a rejecting finding
+     * @return the verdict with every finding; its {@code image} is {@code image.toString()}
+     * @throws IllegalArgumentException if {@code length} is negative
+     */
+    public ValidationReport validatePrefix(Path image, DiskFormat declared, long length) {
+        Objects.requireNonNull(declared, "declared");
+        if (length < 0) {
+            throw new IllegalArgumentException("negative length: " + length);
+        }
+        Optional<DiskFormat> claim = Optional.of(declared);
+        String name = image.toString();
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(image, BasicFileAttributes.class);
+            if (!attributes.isRegularFile() && !isBlockDevice(image)) {
+                return unreadable(name, claim, FindingCode.NOT_A_REGULAR_FILE,
+                        "is neither a regular file nor a block device").report();
+            }
+            try (SeekableByteChannel channel = Files.newByteChannel(image, StandardOpenOption.READ)) {
+                long size = channel.size();
+                if (size < length) {
+                    return unreadable(name, claim, FindingCode.TRUNCATED, "holds " + size
+                            + " bytes, fewer than the " + length + " the image was written as").report();
+                }
+                return validate(name, new FileImageBytes(channel, length, policy.readBudget()), claim);
+            }
+        } catch (IOException e) {
+            return unreadable(name, claim, FindingCode.UNREADABLE, IoErrorText.describe(e)).report();
+        }
+    }
+
+    private static boolean isBlockDevice(Path path) throws IOException {
+        int mode = (Integer) Files.getAttribute(path, "unix:mode");
+        return (mode & S_IFMT) == S_IFBLK;
     }
 
     /**

@@ -136,6 +136,55 @@ class ImageValidatorTest {
                 .isInstanceOf(ImageUnacceptableException.class);
     }
 
+    /** {@code image}'s bytes followed by the footer of a fixed VHD: what a reused volume holds. */
+    private static Path withStaleVhdFooter(Path image, String name) throws Exception {
+        Path vhd = InspectorHarness.qemuImg(dir, name + ".old.vhd", "create", "-q", "-f", "vpc", "-o",
+                "subformat=fixed", "{}", "1M");
+        byte[] old = Files.readAllBytes(vhd);
+        Path reused = dir.resolve(name);
+        byte[] bytes = Files.readAllBytes(image);
+        byte[] device = new byte[bytes.length + (1 << 20)];
+        System.arraycopy(bytes, 0, device, 0, bytes.length);
+        System.arraycopy(old, old.length - 512, device, device.length - 512, 512);
+        Files.write(reused, device);
+        return reused;
+    }
+
+    @Test
+    void aPrefixIsValidatedAsTheWholeImageAndStaleBytesPastItAreNotRead() throws Exception {
+        Path rawOnReused = withStaleVhdFooter(raw, "reused-raw");
+        Path qcow2OnReused = withStaleVhdFooter(qcow2, "reused-qcow2");
+        long rawLength = Files.size(raw);
+
+        // The whole target looks like a VHD: a raw image would be refused as one.
+        assertThat(rejections(defaults.validate(rawOnReused, DiskFormat.RAW))).contains(FindingCode.FORMAT_MISMATCH);
+        ValidationReport prefix = defaults.validatePrefix(rawOnReused, DiskFormat.RAW, rawLength);
+        assertThat(prefix.accepted()).isTrue();
+        assertThat(prefix.virtualSize()).hasValue(rawLength);
+        assertThat(prefix.image()).isEqualTo(rawOnReused.toString());
+        assertThat(defaults.validatePrefix(qcow2OnReused, DiskFormat.QCOW2, Files.size(qcow2)).accepted()).isTrue();
+    }
+
+    @Test
+    void aPrefixIsStillRefusedForWhatItIs() throws Exception {
+        // The prefix is checked like any image: a qcow2 header where raw was written is refused,
+        // and so are a length past the end, a negative length and what is not a file or device.
+        assertThat(rejections(defaults.validatePrefix(qcow2, DiskFormat.RAW, Files.size(qcow2))))
+                .contains(FindingCode.FORMAT_MISMATCH);
+        assertThat(rejections(defaults.validatePrefix(raw, DiskFormat.RAW, Files.size(raw) + 1)))
+                .containsExactly(FindingCode.TRUNCATED);
+        assertThat(defaults.validatePrefix(raw, DiskFormat.RAW, Files.size(raw) + 1).findings().get(0).message())
+                .contains(raw.toString(), "fewer than the " + (Files.size(raw) + 1));
+        assertThat(rejections(defaults.validatePrefix(dir, DiskFormat.RAW, 0)))
+                .containsExactly(FindingCode.NOT_A_REGULAR_FILE);
+        assertThat(rejections(defaults.validatePrefix(Path.of("/dev/zero"), DiskFormat.RAW, 0)))
+                .containsExactly(FindingCode.NOT_A_REGULAR_FILE);
+        assertThat(rejections(defaults.validatePrefix(dir.resolve("missing"), DiskFormat.RAW, 0)))
+                .containsExactly(FindingCode.UNREADABLE);
+        assertThatThrownBy(() -> defaults.validatePrefix(raw, DiskFormat.RAW, -1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void checkThrowsWithEveryReason() {
         assertThatThrownBy(() -> defaults.check(backed, DiskFormat.RAW))

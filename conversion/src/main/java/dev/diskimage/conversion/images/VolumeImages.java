@@ -18,6 +18,7 @@ import dev.diskimage.core.service.ImageServiceException;
 import dev.diskimage.core.service.RequestContext;
 import dev.diskimage.validation.ImageValidator;
 import dev.diskimage.validation.ValidatedImage;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -261,7 +262,12 @@ public final class VolumeImages {
         ImageMeta uploaded;
         try (InputStream in = Files.newInputStream(file)) {
             OptionalLong size = OptionalLong.of(sizeOf(file));
-            uploaded = service.upload(ctx, meta.id(), new HashingInputStream(in, hasher, meta, uploadProgress, size), size);
+            // Hashed in large reads, whatever size the service's client reads in (the JDK's
+            // HttpClient takes 16 KiB at a time): the hasher splits md5 and the multihash over two
+            // threads only for large chunks, and one thread doing both halves the upload's rate.
+            InputStream hashed = new BufferedInputStream(new HashingInputStream(in, hasher, meta, uploadProgress, size),
+                    ImageDownloader.BUFFER_SIZE);
+            uploaded = service.upload(ctx, meta.id(), hashed, size);
         } catch (IOException e) {
             throw new ImageIoException("cannot read the volume to upload as image " + meta.describe() + " from", file, e);
         }
