@@ -523,6 +523,15 @@ public final class DistroProvider {
             }
             Map<String, String> regexes = Map.of("version", versionRegex, "build", buildRegex, "arch", "[^/]+",
                     "codename", "[^/]+");
+            Set<String> pathNames = buildsPath == null ? Set.of("version", "arch", "codename")
+                    : Set.of("version", "arch", "codename", "build");
+            requirePlaceholders("versions path", versionsPath, Set.of("arch"));
+            if (buildsPath != null) {
+                requirePlaceholders("builds path", buildsPath, Set.of("version", "arch", "codename"));
+            }
+            requirePlaceholders("images path", imagesPath, pathNames);
+            Set<String> checksumNames = Set.of("version", "arch", "codename", "build", "file");
+            checksumFiles.forEach(file -> requirePlaceholders("checksum file", file, checksumNames));
             try {
                 Template.pattern(versionEntry, regexes);
                 Template.pattern(buildEntry, regexes);
@@ -531,6 +540,16 @@ public final class DistroProvider {
                 throw new IllegalStateException("provider " + name + ": " + e.getMessage(), e);
             }
             return new DistroProvider(this);
+        }
+
+        private void requirePlaceholders(String what, String template, Set<String> allowed) {
+            for (String used : Template.placeholders(template)) {
+                if (!allowed.contains(used)) {
+                    throw new IllegalStateException("provider " + name + ": the " + what + " '" + template + "' uses {"
+                            + used + "}, which is not known there (known: " + String.join(", ", new java.util.TreeSet<>(
+                            allowed)) + ")");
+                }
+            }
         }
 
         private static String directory(String path, String what) {

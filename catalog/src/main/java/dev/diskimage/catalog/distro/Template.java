@@ -66,6 +66,21 @@ final class Template {
         return Pattern.compile(out.toString());
     }
 
+    /**
+     * The placeholders a template uses.
+     *
+     * @param template a path or pattern template
+     * @return the placeholder names, e.g. {@code version}, {@code arch}
+     */
+    static java.util.Set<String> placeholders(String template) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        Matcher m = PLACEHOLDER.matcher(template);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
     /** The value a named group matched, or empty when the pattern has no such group. */
     static String group(Matcher matcher, String name) {
         try {

@@ -257,6 +257,15 @@ class ProviderLayoutsTest {
         assertThatThrownBy(() -> DistroProvider.builder("Broken", URI.create("https://x.example/"))
                 .images("x/").file("{nosuch}.img").build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("{nosuch}");
+        assertThatThrownBy(() -> DistroProvider.builder("NoBuildDirs", URI.create("https://x.example/"))
+                .images("{version}/{build}/").file("a.img").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("uses {build}");
+        assertThatThrownBy(() -> DistroProvider.builder("BadChecksum", URI.create("https://x.example/"))
+                .images("{version}/").file("a.img").checksumFile("{files}.sha256").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("uses {files}");
+        assertThatThrownBy(() -> DistroProvider.builder("BadVersions", URI.create("https://x.example/"))
+                .versions("{version}/", "{version}/", "\\d+").images("{version}/").file("a.img").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("the versions path");
     }
 
     @Test
