@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -546,7 +547,7 @@ public final class DistroProvider {
             for (String used : Template.placeholders(template)) {
                 if (!allowed.contains(used)) {
                     throw new IllegalStateException("provider " + name + ": the " + what + " '" + template + "' uses {"
-                            + used + "}, which is not known there (known: " + String.join(", ", new java.util.TreeSet<>(
+                            + used + "}, which is not known there (known: " + String.join(", ", new TreeSet<>(
                             allowed)) + ")");
                 }
             }

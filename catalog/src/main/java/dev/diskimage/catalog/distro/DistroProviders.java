@@ -1,6 +1,7 @@
 package dev.diskimage.catalog.distro;
 
 import dev.diskimage.catalog.distro.DistroProvider.Compression;
+import dev.diskimage.core.UntrustedText;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -116,7 +117,7 @@ public final class DistroProviders {
     public DistroProvider require(String name, String arch) {
         String wanted = name.equalsIgnoreCase(FEDORA) && SECONDARY_ARCHES.contains(arch) ? FEDORA_SECONDARY : name;
         return find(wanted).orElseThrow(() -> new IllegalArgumentException("no distro named '"
-                + dev.diskimage.core.UntrustedText.sanitize(name, 80) + "' (known: "
+                + UntrustedText.sanitize(name, 80) + "' (known: "
                 + String.join(", ", all().stream().map(DistroProvider::name).toList()) + ")"));
     }
 

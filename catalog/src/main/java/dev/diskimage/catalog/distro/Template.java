@@ -1,6 +1,9 @@
 package dev.diskimage.catalog.distro;
 
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,7 +55,7 @@ final class Template {
     static Pattern pattern(String template, Map<String, String> regexes) {
         Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         while (m.find()) {
             String name = m.group(1);
             String regex = regexes.get(name);
@@ -72,8 +75,8 @@ final class Template {
      * @param template a path or pattern template
      * @return the placeholder names, e.g. {@code version}, {@code arch}
      */
-    static java.util.Set<String> placeholders(String template) {
-        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+    static Set<String> placeholders(String template) {
+        Set<String> names = new LinkedHashSet<>();
         Matcher m = PLACEHOLDER.matcher(template);
         while (m.find()) {
             names.add(m.group(1));

@@ -11,13 +11,21 @@ import dev.diskimage.catalog.cache.ImageCache;
 import dev.diskimage.catalog.cache.ImageRefusedException;
 import dev.diskimage.catalog.testing.NginxServer;
 import dev.diskimage.core.DiskFormat;
+import dev.diskimage.core.ImageIoException;
 import dev.diskimage.core.QemuImg;
 import dev.diskimage.core.QemuImgInfo;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -275,15 +283,15 @@ class DistroImageTest {
     void concurrentGetsDownloadOnceAndEachGetsItsOwnOverlay() throws Exception {
         String served = "/fedora/linux/releases/39/Cloud/x86_64/images/Fedora-Cloud-Base-39-1.5.x86_64.qcow2";
         long earlier = nginx.gets(served);
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
+        ExecutorService threads = Executors.newFixedThreadPool(6);
         try {
-            List<java.util.concurrent.Future<Image>> futures = new java.util.ArrayList<>();
+            List<Future<Image>> futures = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 futures.add(threads.submit(() -> DistroImage.get(fedora().version("39").build())));
             }
-            java.util.Set<Path> overlays = new java.util.HashSet<>();
-            for (java.util.concurrent.Future<Image> future : futures) {
-                Image image = future.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            Set<Path> overlays = new HashSet<>();
+            for (Future<Image> future : futures) {
+                Image image = future.get(60, TimeUnit.SECONDS);
                 overlays.add(image.path());
                 assertThat(QEMU.info(image.path(), DiskFormat.QCOW2).backingFilename())
                         .contains(image.baseImage().toString());
@@ -301,7 +309,7 @@ class DistroImageTest {
     void aSnapshotDirectoryThatCannotBeMadeLeavesTheBaseCachedButNoOverlay() throws IOException {
         Path blocked = Files.writeString(work.resolve("blocked"), "a file, not a directory");
         assertThatThrownBy(() -> DistroImage.get(fedora().snapshotDir(blocked.resolve("snaps")).build()))
-                .isInstanceOf(dev.diskimage.core.ImageIoException.class)
+                .isInstanceOf(ImageIoException.class)
                 .hasMessageContaining(blocked.resolve("snaps").toString());
         assertThat(cache.list()).singleElement().satisfies(entry -> {
             assertThat(entry.referrers()).isEmpty();
