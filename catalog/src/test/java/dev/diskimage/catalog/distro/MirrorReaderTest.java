@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +29,7 @@ class MirrorReaderTest {
 
     private HttpServer server;
     private final CountDownLatch release = new CountDownLatch(1);
+    private final ExecutorService threads = Executors.newCachedThreadPool();
 
     @BeforeEach
     void start() throws IOException {
@@ -55,7 +58,7 @@ class MirrorReaderTest {
             }
             exchange.close();
         });
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.setExecutor(threads);
         server.start();
     }
 
@@ -63,6 +66,7 @@ class MirrorReaderTest {
     void stop() {
         release.countDown();
         server.stop(0);
+        threads.shutdownNow();
     }
 
     private URI url(String path) {

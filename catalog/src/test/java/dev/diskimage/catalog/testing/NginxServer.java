@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -197,7 +198,7 @@ public final class NginxServer implements AutoCloseable {
     /** Stops nginx (master and worker) and deletes its private prefix; the served directory stays. */
     @Override
     public void close() {
-        List<ProcessHandle> tree = new java.util.ArrayList<>();
+        List<ProcessHandle> tree = new ArrayList<>();
         process.descendants().forEach(tree::add);
         tree.add(process.toHandle());
         // SIGTERM: nginx's fast shutdown; the master stops its worker.

@@ -1,9 +1,11 @@
 package dev.diskimage.catalog.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,8 +44,8 @@ class NginxServerTest {
             assertThat(nginx.isRunning()).isTrue();
         }
         try (Socket socket = new Socket()) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> socket.connect(
-                    new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000))
+            assertThatThrownBy(() -> socket.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000))
                     .isInstanceOf(IOException.class);
         }
         assertThat(Files.readString(root.resolve("releases/40/CHECKSUM"))).isEqualTo("hello\n");
