@@ -334,4 +334,33 @@ class ProviderLayoutsTest {
         assertThat(freebsd.url().getPath()).isEqualTo("/" + mirrorRoot.relativize(bsd));
         assertThat(freebsd.baseImage()).hasSameBinaryContentAs(mirrorRoot.resolve("spelling/src/FreeBSD-14.1-RELEASE-arm64-aarch64.qcow2"));
     }
+
+    @Test
+    void readsAnApacheStyleListingPageTheMirrorServes() {
+        // nginx serves a directory's index.html instead of its autoindex: the page Apache's
+        // mod_autoindex writes, with sort links, icons, a parent link and an absolute href
+        Path image = tree.qcow2("apache/0.6.3/cirros-0.6.3-x86_64-disk.img");
+        tree.qcow2("apache/0.6.10/cirros-0.6.10-x86_64-disk.img");
+        // on disk but not on the page: found only if the page were not read
+        tree.qcow2("apache/0.7.0/cirros-0.7.0-x86_64-disk.img");
+        tree.write("apache/index.html", """
+                <!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">
+                <html><head><title>Index of /apache</title></head><body>
+                <h1>Index of /apache</h1>
+                <table>
+                 <tr><th valign="top"><img src="/icons/blank.gif" alt="[ICO]"></th><th><a href="?C=N;O=D">Name</a></th>                <th><a href="?C=M;O=A">Last modified</a></th><th><a href="?C=S;O=A">Size</a></th></tr>
+                 <tr><th colspan="5"><hr></th></tr>
+                <tr><td valign="top"><img src="/icons/back.gif" alt="[PARENTDIR]"></td><td><a href="/">Parent Directory</a></td></tr>
+                <tr><td valign="top"><img src="/icons/folder.gif" alt="[DIR]"></td><td><a href="0.6.3/">0.6.3/</a></td>                <td align="right">2024-09-26 09:03  </td><td align="right">  - </td></tr>
+                <tr><td valign="top"><img src="/icons/folder.gif" alt="[DIR]"></td><td><a href="/apache/0.6.10/">0.6.10/</a></td>                <td align="right">2024-09-26 09:03  </td><td align="right">  - </td></tr>
+                 <tr><th colspan="5"><hr></th></tr>
+                </table>
+                <address>Apache/2.4.62 (Debian) Server at mirror Port 80</address>
+                </body></html>
+                """);
+        Image got = get("cirros", "apache/", "x86_64");
+        assertThat(got.version()).isEqualTo("0.6.10");
+        Image named = DistroImage.get(request("cirros", "apache/", "x86_64").version("0.6.3").build());
+        assertThat(named.baseImage()).hasSameBinaryContentAs(image);
+    }
 }
