@@ -655,7 +655,7 @@ public final class ImageCache {
                         out.write(chunk);
                     }
                 } catch (IOException e) {
-                    throw writeFailure(request, partial, e, total);
+                    throw writeFailure(request, partial, e, total.orElse(stored + n));
                 }
                 stored += n;
             }
@@ -666,16 +666,17 @@ public final class ImageCache {
             try {
                 out.force(true);
             } catch (IOException e) {
-                throw writeFailure(request, partial, e, total);
+                throw writeFailure(request, partial, e, total.orElse(stored));
             }
         }
         progress.transferred(name, counted.count(), total);
         return stored;
     }
 
-    private RuntimeException writeFailure(CacheRequest request, Path partial, IOException e, OptionalLong total) {
+    /** A failed write: out of space (needing at least {@code needed} bytes), or another I/O error. */
+    private RuntimeException writeFailure(CacheRequest request, Path partial, IOException e, long needed) {
         if (SpaceCheck.isOutOfSpace(e)) {
-            return SpaceCheck.outOfSpace(partial.getParent(), total.orElse(0), request.url().toString());
+            return SpaceCheck.outOfSpace(partial.getParent(), needed, request.url().toString());
         }
         return new ImageIoException("cannot write the download of " + request.url() + " to", partial, e);
     }
