@@ -685,7 +685,7 @@ public final class ImageCache {
         try {
             return Objects.requireNonNull(request.gate().admit(file, request.declared()), "the gate returned no format");
         } catch (ImageException e) {
-            LOG.warn("the image downloaded from {} was refused: {}", url, UntrustedText.sanitize(e.getMessage(), 500));
+            LOG.debug("the image downloaded from {} was refused: {}", url, UntrustedText.sanitize(e.getMessage(), 500));
             throw new ImageRefusedException(url, e);
         }
     }
