@@ -1,6 +1,7 @@
 package dev.diskimage.core;
 
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -18,8 +19,8 @@ public final class IoErrorText {
      * A short lower-case reason for {@code error}, without the file name.
      *
      * @param error the failed operation's exception; not null
-     * @return a fixed phrase for a missing file, a denied permission or a non-directory path
-     *     component; otherwise the file system's reason or the exception message, sanitized
+     * @return a fixed phrase for a missing file, a denied permission, a non-directory path
+     *     component or an interrupted thread; otherwise the file system's reason or the exception message, sanitized
      *     and cut to 300 characters, or {@code "input/output error"} when there is no message
      */
     public static String describe(IOException error) {
@@ -31,6 +32,10 @@ public final class IoErrorText {
         }
         if (error instanceof NotDirectoryException) {
             return "a component of the path is not a directory";
+        }
+        if (error instanceof ClosedByInterruptException) {
+            // The JDK closes a file channel that an interrupted thread uses, with no message.
+            return "the thread was interrupted";
         }
         if (error instanceof FileSystemException fileSystem && fileSystem.getReason() != null) {
             return UntrustedText.sanitize(fileSystem.getReason(), 300);

@@ -18,5 +18,7 @@ class IoErrorTextTest {
                 .isEqualTo("Is a directory");
         assertThat(IoErrorText.describe(new IOException("Input/output error"))).isEqualTo("Input/output error");
         assertThat(IoErrorText.describe(new IOException())).isEqualTo("input/output error");
+        assertThat(IoErrorText.describe(new java.nio.channels.ClosedByInterruptException()))
+                .isEqualTo("the thread was interrupted");
     }
 }

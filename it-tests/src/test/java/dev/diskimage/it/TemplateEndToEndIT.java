@@ -167,8 +167,8 @@ class TemplateEndToEndIT {
 
         assertThat(run.exit()).as(run.err()).isEqualTo(1);
         assertThat(run.out()).isEmpty();
-        // One error line (the cache may log its own warning before it); no stack trace.
-        assertThat(run.err().strip().lines().filter(line -> line.startsWith("diskimage template get: "))).hasSize(1);
+        // One error line and nothing else: no log line before it, no stack trace.
+        assertThat(run.err().strip().lines()).hasSize(1).allMatch(line -> line.startsWith("diskimage template get: "));
         assertThat(run.err()).contains("backed.qcow2", "QCOW2_BACKING_FILE").doesNotContain("Exception", "\tat ");
         try (Stream<Path> files = Files.list(dir.resolve("store"))) {
             assertThat(files.map(p -> p.getFileName().toString())).allMatch(name -> name.endsWith(".lock"));

@@ -86,7 +86,13 @@ final class EntryLocks {
      */
     static Change change(Path directory) {
         Slot slot = slot(directory);
-        slot.mutex.lock();
+        try {
+            // Another thread of this JVM downloading the entry holds the mutex: wait interruptibly.
+            slot.mutex.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageException("interrupted while waiting for the cache entry lock " + slot.lockFile, e);
+        }
         return slot.lockChange(true);
     }
 

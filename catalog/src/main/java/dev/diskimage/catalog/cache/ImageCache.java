@@ -77,6 +77,9 @@ public final class ImageCache {
     private static final Pattern ENTRY_DIRECTORY = Pattern.compile("[0-9a-f]{40}");
     private static final String RECORD_SUFFIX = ".json";
     private static final String PARTIAL_MARKER = ".partial-";
+    /** {@code .<name>.partial-<pid>-<16 hex>}: a download or a record being written. */
+    private static final Pattern PARTIAL_NAME = Pattern.compile("^\\..+" + Pattern.quote(PARTIAL_MARKER)
+            + "\\d{1,19}-[0-9a-f]{16}$");
     private static final int COPY_BUFFER = 1 << 20;
     /** Progress is reported at most this often (besides start and end). */
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
@@ -238,7 +241,8 @@ public final class ImageCache {
 
     /**
      * The complete, verified entry for a URL, held in use, without downloading anything. A
-     * corrupt entry is deleted and reported as absent.
+     * corrupt entry is reported as absent, and deleted unless it is in use. While another thread
+     * or process downloads or changes the entry, this waits for it.
      *
      * @param url the URL naming the entry
      * @param fileName the entry's file name
@@ -516,7 +520,8 @@ public final class ImageCache {
     private static void removePartials(Path directory) {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, ".*" + PARTIAL_MARKER + "*")) {
             for (Path file : files) {
-                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                if (PARTIAL_NAME.matcher(file.getFileName().toString()).matches()
+                        && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(file);
                     LOG.info("removed {}, left behind by an interrupted download", file);
                 }
@@ -650,7 +655,7 @@ public final class ImageCache {
                         out.write(chunk);
                     }
                 } catch (IOException e) {
-                    throw writeFailure(request, partial, e, total);
+                    throw writeFailure(request, partial, e, total.orElse(stored + n));
                 }
                 stored += n;
             }
@@ -661,16 +666,17 @@ public final class ImageCache {
             try {
                 out.force(true);
             } catch (IOException e) {
-                throw writeFailure(request, partial, e, total);
+                throw writeFailure(request, partial, e, total.orElse(stored));
             }
         }
         progress.transferred(name, counted.count(), total);
         return stored;
     }
 
-    private RuntimeException writeFailure(CacheRequest request, Path partial, IOException e, OptionalLong total) {
+    /** A failed write: out of space (needing at least {@code needed} bytes), or another I/O error. */
+    private RuntimeException writeFailure(CacheRequest request, Path partial, IOException e, long needed) {
         if (SpaceCheck.isOutOfSpace(e)) {
-            return SpaceCheck.outOfSpace(partial.getParent(), total.orElse(0), request.url().toString());
+            return SpaceCheck.outOfSpace(partial.getParent(), needed, request.url().toString());
         }
         return new ImageIoException("cannot write the download of " + request.url() + " to", partial, e);
     }
@@ -679,7 +685,7 @@ public final class ImageCache {
         try {
             return Objects.requireNonNull(request.gate().admit(file, request.declared()), "the gate returned no format");
         } catch (ImageException e) {
-            LOG.warn("the image downloaded from {} was refused: {}", url, UntrustedText.sanitize(e.getMessage(), 500));
+            LOG.debug("the image downloaded from {} was refused: {}", url, UntrustedText.sanitize(e.getMessage(), 500));
             throw new ImageRefusedException(url, e);
         }
     }
@@ -789,7 +795,7 @@ public final class ImageCache {
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 String fileName = name.substring(1, name.length() - RECORD_SUFFIX.length());
-                if (!name.contains(PARTIAL_MARKER) && isFileName(fileName)) {
+                if (!PARTIAL_NAME.matcher(name).matches() && isFileName(fileName)) {
                     names.add(fileName);
                 }
             }

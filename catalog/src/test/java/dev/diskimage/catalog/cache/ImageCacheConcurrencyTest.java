@@ -211,6 +211,49 @@ class ImageCacheConcurrencyTest {
         assertThat(output.trim()).isEqualTo("removed=1");
     }
 
+    @Test
+    void aThreadInterruptedWhileWaitingForADownloadStopsWaitingAndTheDownloadGoesOn() throws Exception {
+        byte[] image = TestImages.raw(1 << 20, 8);
+        server.serveSlowly("/g.img", image, 10, 100);
+        URI url = server.uri("/g.img");
+        ImageCache cache = ImageCache.open(root);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Boolean> downloading = pool.submit(() -> {
+                try (CachedImage cached = cache.fetch(request(url, "g.img"))) {
+                    return cached.downloaded();
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (server.gets("/g.img") == 0) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(5);
+            }
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean stillInterrupted = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread waiting = new Thread(() -> {
+                try {
+                    cache.fetch(request(url, "g.img")).close();
+                } catch (RuntimeException e) {
+                    failure.set(e);
+                    stillInterrupted.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            waiting.start();
+            Thread.sleep(100);
+            waiting.interrupt();
+            waiting.join(10_000);
+
+            assertThat(failure.get()).isInstanceOf(dev.diskimage.core.ImageException.class)
+                    .hasMessageContaining("interrupted while waiting");
+            assertThat(stillInterrupted).isTrue();
+            assertThat(downloading.get(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(server.gets("/g.img")).isEqualTo(1);
+    }
+
     private interface Condition {
         boolean holds() throws IOException;
     }

@@ -221,6 +221,41 @@ class ImageCacheFaultsTest {
     }
 
     @Test
+    void aFileSystemThatFillsUpMidDownloadIsNotEnoughSpaceAndLeavesNoPartialFile() throws Exception {
+        assertThat(System.getProperty("user.name")).as("this test mounts a tmpfs, so it runs as root (as CI does)")
+                .isEqualTo("root");
+        Path small = temp.resolve("small");
+        Files.createDirectories(small);
+        assertThat(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .inheritIO().start().waitFor()).isZero();
+        try {
+            ImageCache tight = ImageCache.open(small, new CacheOptions(Duration.ofSeconds(5), Duration.ofSeconds(5), 0));
+            byte[] image = TestImages.raw(2 << 20, 18);
+            URI url = URI.create("https://mirror.invalid/big.img");
+            // No length: nothing to check up front, so the file system fills up midway.
+            ByteSource unsized = () -> new Download(new java.io.ByteArrayInputStream(image),
+                    java.util.OptionalLong.empty());
+
+            assertThatThrownBy(() -> tight.fetch(request(url).source(unsized).build()))
+                    .isInstanceOfSatisfying(NotEnoughSpaceException.class,
+                            e -> assertThat(e.mountPoint()).isEqualTo(small))
+                    .hasMessageContaining(url.toString());
+            try (Stream<Path> files = Files.list(tight.entryDirectory(url))) {
+                assertThat(files.map(p -> p.getFileName().toString())).containsOnly(".lock");
+            }
+
+            server.serve("/big.img", image);
+            URI served = server.uri("/big.img");
+            assertThatThrownBy(() -> tight.fetch(request(served).build()))
+                    .as("with a length, refused before the body is read")
+                    .isInstanceOf(NotEnoughSpaceException.class);
+            assertThat(tight.list()).isEmpty();
+        } finally {
+            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
     void aSourceShorterThanItsAnnouncedLengthIsADownloadFailure() throws Exception {
         URI url = URI.create("https://mirror.invalid/short.img");
         byte[] image = TestImages.raw(1_000, 17);

@@ -448,6 +448,24 @@ class ImageCacheTest {
     }
 
     @Test
+    void fileNamesThatLookLikePrivateFilesAreOrdinaryEntries() throws Exception {
+        // The record of this entry is ".a.partial-1-0123456789abcdef.json": not a partial file.
+        String tricky = "a.partial-1-0123456789abcdef";
+        byte[] image = TestImages.raw(1000, 50);
+        server.serve("/tricky", image);
+        cache.fetch(request("/tricky", tricky)).close();
+        cache.fetch(request("/tricky", "x.json")).close();
+        cache.prune(new PrunePolicy(OptionalLong.empty(), Optional.empty()));
+
+        assertThat(cache.list()).extracting(e -> e.path().getFileName().toString())
+                .containsExactlyInAnyOrder(tricky, "x.json");
+        try (CachedImage again = cache.fetch(request("/tricky", tricky))) {
+            assertThat(again.downloaded()).isFalse();
+        }
+        assertThat(server.gets("/tricky")).isEqualTo(2);
+    }
+
+    @Test
     void theDefaultRootFollowsTheEnvironment() {
         assertThat(ImageCache.defaultRoot(Map.of("DISKIMAGE_CACHE_DIR", "/d", "XDG_CACHE_HOME", "/x"), "/home/u"))
                 .isEqualTo(Path.of("/d"));
