@@ -9,10 +9,13 @@ import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.QemuImg;
 import dev.diskimage.core.QemuImgInfo;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the real {@code bin/diskimage} launcher for {@code distro get} against a Fedora-shaped
  * mirror served by a real nginx: the launcher's validator admits a clean qcow2 and refuses one
  * with a backing file; overlays are checked with qemu-img info, and {@code cache list} shows the
- * base in use by both overlays.
+ * base in use by both overlays. Two launchers at once download the image once, and
+ * {@code cache prune} keeps the base while an overlay uses it.
  */
 class DistroEndToEndIT {
     private static final Path ROOT = Path.of(System.getProperty("diskimage.root", "..")).toAbsolutePath().normalize();
@@ -81,6 +85,62 @@ class DistroEndToEndIT {
             assertThat(refused.exit()).as(refused.err()).isEqualTo(1);
             assertThat(refused.err()).contains("Fedora-Cloud-Base-Generic-41-1.4.aarch64.qcow2", "backing file")
                     .doesNotContain("Exception");
+        }
+    }
+
+    /** Runs the launcher on its own thread, so that two run at once. */
+    private static CompletableFuture<ImageCheckEndToEndIT.Run> launchAsync(List<String> args) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return diskimage(args);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
+    void twoLaunchersAtOnceDownloadOnceAndPruneKeepsTheBaseWhileAnOverlayUsesIt() throws Exception {
+        Path mirror = Files.createDirectories(dir.resolve("mirror"));
+        Path x86 = Files.createDirectories(mirror.resolve(String.format(IMAGES, "x86_64")));
+        Path base = x86.resolve("Fedora-Cloud-Base-Generic-41-1.4.x86_64.qcow2");
+        ImageCheckEndToEndIT.qemuImg("create", "-q", "-f", "qcow2", base.toString(), "64M");
+        List<String> cacheDir = List.of("--cache-dir", dir.resolve("cache").toString(), "--json");
+
+        try (NginxServer nginx = NginxServer.serve(mirror)) {
+            CompletableFuture<ImageCheckEndToEndIT.Run> first = launchAsync(get(nginx, "x86_64"));
+            CompletableFuture<ImageCheckEndToEndIT.Run> second = launchAsync(get(nginx, "x86_64"));
+            List<Path> overlays = new ArrayList<>();
+            for (ImageCheckEndToEndIT.Run run : List.of(first.get(180, TimeUnit.SECONDS),
+                    second.get(180, TimeUnit.SECONDS))) {
+                assertThat(run.exit()).as(run.err()).isZero();
+                overlays.add(Path.of(new ObjectMapper().readTree(run.out()).get("path").asText()));
+            }
+            assertThat(overlays).doesNotHaveDuplicates();
+            assertThat(nginx.awaitGets("/" + mirror.relativize(base), 1)).isEqualTo(1);
+
+            List<String> prune = new ArrayList<>(List.of("cache", "prune", "--max-size", "0"));
+            prune.addAll(cacheDir);
+            ImageCheckEndToEndIT.Run kept = diskimage(prune);
+            assertThat(kept.exit()).as(kept.err()).isZero();
+            JsonNode keptJson = new ObjectMapper().readTree(kept.out());
+            assertThat(keptJson.get("removed")).isEmpty();
+            assertThat(keptJson.get("kept_in_use")).hasSize(1);
+
+            for (Path overlay : overlays) {
+                Files.delete(overlay);
+            }
+            ImageCheckEndToEndIT.Run removed = diskimage(prune);
+            assertThat(removed.exit()).as(removed.err()).isZero();
+            JsonNode removedJson = new ObjectMapper().readTree(removed.out());
+            assertThat(removedJson.get("removed")).hasSize(1);
+            assertThat(removedJson.get("bytes_freed").asLong()).isEqualTo(Files.size(base));
+            List<String> list = new ArrayList<>(List.of("cache", "list"));
+            list.addAll(cacheDir);
+            assertThat(diskimage(list).out()).isBlank();
         }
     }
 }

@@ -283,10 +283,10 @@ class DistroImageTest {
     void concurrentGetsDownloadOnceAndEachGetsItsOwnOverlay() throws Exception {
         String served = "/fedora/linux/releases/39/Cloud/x86_64/images/Fedora-Cloud-Base-39-1.5.x86_64.qcow2";
         long earlier = nginx.gets(served);
-        ExecutorService threads = Executors.newFixedThreadPool(6);
+        ExecutorService threads = Executors.newFixedThreadPool(8);
         try {
             List<Future<Image>> futures = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < 8; i++) {
                 futures.add(threads.submit(() -> DistroImage.get(fedora().version("39").build())));
             }
             Set<Path> overlays = new HashSet<>();
@@ -296,8 +296,8 @@ class DistroImageTest {
                 assertThat(QEMU.info(image.path(), DiskFormat.QCOW2).backingFilename())
                         .contains(image.baseImage().toString());
             }
-            assertThat(overlays).hasSize(6);
-            assertThat(cache.list()).singleElement().satisfies(entry -> assertThat(entry.referrers()).hasSize(6));
+            assertThat(overlays).hasSize(8);
+            assertThat(cache.list()).singleElement().satisfies(entry -> assertThat(entry.referrers()).hasSize(8));
         } finally {
             threads.shutdownNow();
         }
