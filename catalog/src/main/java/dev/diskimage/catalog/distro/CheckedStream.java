@@ -94,17 +94,4 @@ final class CheckedStream extends FilterInputStream {
             throw new MismatchException(expected, actual);
         }
     }
-
-    /**
-     * Reads what the consumer left (a decompressor stops at the end of its data, before the
-     * end of the download) so that the whole download is checked, then checks it.
-     *
-     * @throws IOException when the digest does not match
-     */
-    void finish() throws IOException {
-        byte[] buffer = new byte[8192];
-        while (read(buffer, 0, buffer.length) >= 0) {
-            // digesting the rest
-        }
-    }
 }

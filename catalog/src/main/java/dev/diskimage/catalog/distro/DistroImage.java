@@ -7,6 +7,7 @@ import dev.diskimage.catalog.cache.ChecksumAlgorithm;
 import dev.diskimage.catalog.cache.ChecksumMismatchException;
 import dev.diskimage.catalog.cache.DownloadFailedException;
 import dev.diskimage.catalog.cache.ImageCache;
+import dev.diskimage.catalog.cache.StreamDecoder;
 import dev.diskimage.catalog.distro.MirrorResolver.Release;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.ImageException;
@@ -96,7 +97,7 @@ public final class DistroImage {
         if (xz) {
             // The published checksum is of the compressed file: checked on the raw bytes as they
             // pass, before the decompressed image can become an entry.
-            cacheRequest.decoder(raw -> XzImages.decompress(CheckedStream.of(raw, expected)));
+            cacheRequest.decoder(raw -> StreamDecoder.xz().decode(CheckedStream.of(raw, expected)));
         } else {
             expected.ifPresent(cacheRequest::checksum);
         }

@@ -338,9 +338,7 @@ public final class TemplateStore {
                 .gate(gate, Optional.empty())
                 .progress(progress);
         if (xz) {
-            long limit = maxImageBytes;
-            StreamDecoder decoder = raw -> XzDecoding.decode(raw, limit);
-            builder.decoder(decoder);
+            builder.decoder(StreamDecoder.xz(maxImageBytes));
         }
         return builder.build();
     }
@@ -368,7 +366,7 @@ public final class TemplateStore {
                     + SmallDocument.describe(e), e);
         }
         try (InputStream file = Files.newInputStream(from);
-             InputStream in = xz ? XzDecoding.decode(file, maxImageBytes) : XzDecoding.capped(file, maxImageBytes);
+             InputStream in = (xz ? StreamDecoder.xz(maxImageBytes) : StreamDecoder.capped(maxImageBytes)).decode(file);
              OutputStream out = Files.newOutputStream(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             byte[] buffer = new byte[COPY_BUFFER];
             OptionalLong length = xz ? OptionalLong.empty() : OptionalLong.of(Files.size(from));

@@ -1,4 +1,4 @@
-package dev.diskimage.catalog.templates;
+package dev.diskimage.catalog.cache;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -6,8 +6,8 @@ import java.io.InputStream;
 import org.tukaani.xz.XZInputStream;
 
 /**
- * Decompresses a template published as {@code <handle>.xz}, in Java (org.tukaani:xz), with two
- * bounds: the decoder's memory (a stream made with a huge dictionary is refused rather than
+ * Decompresses an image published xz-compressed (a template's {@code <handle>.xz}, FreeBSD's
+ * {@code .qcow2.xz}), in Java (org.tukaani:xz), with two bounds: the decoder's memory (a stream made with a huge dictionary is refused rather than
  * allowed to exhaust the heap) and the decompressed size (a small file that expands to more
  * than the store accepts is cut off with an error instead of filling the disk).
  */
@@ -27,7 +27,41 @@ final class XzDecoding {
      * @throws IOException if the header is not xz's or needs more memory than allowed
      */
     static InputStream decode(InputStream compressed, long maxBytes) throws IOException {
-        return capped(new XZInputStream(compressed, MEMORY_LIMIT_KIB), maxBytes);
+        return capped(drainedAtEnd(new XZInputStream(compressed, MEMORY_LIMIT_KIB), compressed), maxBytes);
+    }
+
+    /**
+     * {@code decoded}, which reads {@code compressed} to its end once the decoded data has
+     * ended: a stream under the decoder that checks a digest at its end (the published checksum
+     * of a compressed download) then sees every byte before the image is reported whole.
+     */
+    private static InputStream drainedAtEnd(InputStream decoded, InputStream compressed) {
+        return new FilterInputStream(decoded) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b < 0) {
+                    drain();
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n < 0) {
+                    drain();
+                }
+                return n;
+            }
+
+            private void drain() throws IOException {
+                byte[] buffer = new byte[8192];
+                while (compressed.read(buffer, 0, buffer.length) >= 0) {
+                    // Read only to reach the end; the bytes past the xz data are not the image's.
+                }
+            }
+        };
     }
 
     /**
