@@ -1,7 +1,5 @@
 package dev.diskimage.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.diskimage.catalog.GlanceImageService;
@@ -15,15 +13,12 @@ import dev.diskimage.validation.ImageValidator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
 
 /**
  * A streaming fetch against {@code curl -o} of the same URL, in the same run, rounds alternated.
@@ -51,7 +46,7 @@ public final class FetchVsCurl {
         Files.createDirectories(dir);
         Path image = dir.resolve("image.raw");
         ImageDigests digests = Bench.writeRandom(image, sizeMiB);
-        HttpServer server = serve(image, digests);
+        HttpServer server = Bench.glanceServer(IMAGE_ID, digests, exchange -> sendFile(exchange, image));
         try {
             URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
             Path downloads = Files.createDirectories(dir.resolve("downloads"));
@@ -85,41 +80,6 @@ public final class FetchVsCurl {
         } finally {
             server.stop(0);
         }
-    }
-
-    /** The two calls of a Glance v2 download: the image record and its data. */
-    private static HttpServer serve(Path image, ImageDigests digests) throws IOException {
-        ObjectNode record = new ObjectMapper().createObjectNode();
-        record.put("id", IMAGE_ID);
-        record.put("name", "bench");
-        record.put("status", "active");
-        record.put("disk_format", "raw");
-        record.put("container_format", "bare");
-        record.put("size", digests.size());
-        record.put("checksum", digests.md5());
-        record.put("os_hash_algo", "sha512");
-        record.put("os_hash_value", digests.multihash());
-        record.put("visibility", "private");
-        byte[] json = record.toString().getBytes(StandardCharsets.UTF_8);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.setExecutor(Executors.newFixedThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "bench-http");
-            thread.setDaemon(true);
-            return thread;
-        }));
-        server.createContext("/v2/images/" + IMAGE_ID, exchange -> {
-            try (exchange) {
-                if (exchange.getRequestURI().getPath().endsWith("/file")) {
-                    sendFile(exchange, image);
-                } else {
-                    exchange.getResponseHeaders().add("Content-Type", "application/json");
-                    exchange.sendResponseHeaders(200, json.length);
-                    exchange.getResponseBody().write(json);
-                }
-            }
-        });
-        server.start();
-        return server;
     }
 
     private static void sendFile(HttpExchange exchange, Path image) throws IOException {

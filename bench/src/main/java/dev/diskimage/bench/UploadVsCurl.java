@@ -1,7 +1,5 @@
 package dev.diskimage.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.diskimage.catalog.GlanceImageService;
@@ -20,15 +18,12 @@ import dev.diskimage.validation.ImagePolicy;
 import dev.diskimage.validation.ImageValidator;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
 
 /**
  * A verified volume upload against {@code curl -T} of the same file, in the same run, rounds
@@ -57,7 +52,7 @@ public final class UploadVsCurl {
         Files.createDirectories(dir);
         Path volume = dir.resolve("volume.raw");
         ImageDigests digests = Bench.writeRandom(volume, sizeMiB);
-        HttpServer server = serve(digests);
+        HttpServer server = Bench.glanceServer(IMAGE_ID, digests, exchange -> drain(exchange, digests.size()));
         try {
             URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
             ImageValidator validator = ImageValidator.of(ImagePolicy.defaults());
@@ -93,41 +88,6 @@ public final class UploadVsCurl {
         } finally {
             server.stop(0);
         }
-    }
-
-    /** Glance v2's record call, and a data call that drains what it is sent. */
-    private static HttpServer serve(ImageDigests digests) throws IOException {
-        ObjectNode record = new ObjectMapper().createObjectNode();
-        record.put("id", IMAGE_ID);
-        record.put("name", "bench");
-        record.put("status", "active");
-        record.put("disk_format", "raw");
-        record.put("container_format", "bare");
-        record.put("size", digests.size());
-        record.put("checksum", digests.md5());
-        record.put("os_hash_algo", "sha512");
-        record.put("os_hash_value", digests.multihash());
-        record.put("visibility", "private");
-        byte[] json = record.toString().getBytes(StandardCharsets.UTF_8);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.setExecutor(Executors.newFixedThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "bench-http");
-            thread.setDaemon(true);
-            return thread;
-        }));
-        server.createContext("/v2/images/" + IMAGE_ID, exchange -> {
-            try (exchange) {
-                if (exchange.getRequestURI().getPath().endsWith("/file")) {
-                    drain(exchange, digests.size());
-                } else {
-                    exchange.getResponseHeaders().add("Content-Type", "application/json");
-                    exchange.sendResponseHeaders(200, json.length);
-                    exchange.getResponseBody().write(json);
-                }
-            }
-        });
-        server.start();
-        return server;
     }
 
     private static void drain(HttpExchange exchange, long expected) throws IOException {
