@@ -138,17 +138,9 @@ final class DistroCommand implements Callable<Integer> {
             if (snapshotDir != null) {
                 request.snapshotDir(snapshotDir);
             }
-            TransferBar bar = TransferBar.forTerminal(quiet, err);
-            if (bar != null) {
-                request.progress(bar::downloaded);
-            }
             Image image;
-            try {
-                image = DistroImage.get(request.build());
-            } finally {
-                if (bar != null) {
-                    bar.finish();
-                }
+            try (TransferBar bar = TransferBar.forTerminal(quiet, err)) {
+                image = DistroImage.get(request.progress(bar::downloaded).build());
             }
             if (quiet) {
                 return;

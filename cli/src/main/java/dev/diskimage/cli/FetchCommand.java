@@ -85,16 +85,11 @@ final class FetchCommand extends ImageCommand {
         ImageDownloader downloader = signatures(ImageFlows.downloader(validator(), conversionDir));
         ImageService images = service.open();
         RequestContext ctx = service.context();
-        TransferBar bar = TransferBar.forTerminal(quiet, err);
         FetchResult result;
-        try {
-            result = ImageFlows.flows(bar == null ? downloader : downloader.withProgress(bar), TransferProgress.NONE)
+        try (TransferBar bar = TransferBar.forTerminal(quiet, err)) {
+            result = ImageFlows.flows(downloader.withProgress(bar), TransferProgress.NONE)
                     .fetchToVolumeFormat(ctx, images, imageId, destination, format, (int) blockBytes,
                             sizeGiB == null ? OptionalLong.empty() : OptionalLong.of(sizeGiB));
-        } finally {
-            if (bar != null) {
-                bar.finish();
-            }
         }
         if (quiet) {
             return;

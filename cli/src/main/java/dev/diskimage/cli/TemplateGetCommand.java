@@ -1,7 +1,6 @@
 package dev.diskimage.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.diskimage.catalog.cache.DownloadProgress;
 import dev.diskimage.catalog.cache.ImageCache;
 import dev.diskimage.catalog.templates.StoreMode;
 import dev.diskimage.catalog.templates.StoredTemplate;
@@ -57,21 +56,15 @@ final class TemplateGetCommand extends ImageCommand {
     void execute(PrintWriter out, PrintWriter err) {
         TemplateRepository repo = TemplateRepository.fromUrl(repository);
         TemplateVersion version = repo.version(reference);
-        TransferBar bar = TransferBar.forTerminal(quiet, err);
-        DownloadProgress progress = bar == null ? DownloadProgress.NONE : bar::downloaded;
-        TemplateStore templates = TemplateStore.builder(store == null ? defaultStore(System.getenv()) : store)
-                .cache(ImageCache.open(cacheDir == null ? ImageCache.defaultRoot() : cacheDir))
-                .gate(validator())
-                .qemuImg(qemu())
-                .progress(progress)
-                .build();
         StoredTemplate stored;
-        try {
+        try (TransferBar bar = TransferBar.forTerminal(quiet, err)) {
+            TemplateStore templates = TemplateStore.builder(store == null ? defaultStore(System.getenv()) : store)
+                    .cache(ImageCache.open(cacheDir == null ? ImageCache.defaultRoot() : cacheDir))
+                    .gate(validator())
+                    .qemuImg(qemu())
+                    .progress(bar::downloaded)
+                    .build();
             stored = templates.get(version, keepFormat ? StoreMode.KEEP_FORMAT : StoreMode.RAW);
-        } finally {
-            if (bar != null) {
-                bar.finish();
-            }
         }
         if (quiet) {
             return;

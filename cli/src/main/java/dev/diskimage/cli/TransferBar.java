@@ -8,24 +8,32 @@ import java.util.OptionalLong;
 
 /**
  * A one-line progress bar for downloads and uploads on standard error: bytes so far, rate and
- * time left, redrawn with {@code \r} at most every 200 ms. Only drawn on a terminal.
+ * time left, redrawn with {@code \r} at most every 200 ms. Only drawn on a terminal; elsewhere
+ * it hears progress and draws nothing, so commands wire it the same way in both cases. Closing
+ * it ends the bar's line.
  */
-final class TransferBar implements TransferProgress {
+final class TransferBar implements TransferProgress, AutoCloseable {
     private static final int WIDTH = 24;
     private static final long REDRAW_NANOS = 200_000_000L;
     private static final double MIB = 1 << 20;
     private final PrintWriter err;
+    private final boolean visible;
     private final long started = System.nanoTime();
     private long drawn = -1;
     private boolean any;
 
     TransferBar(PrintWriter err) {
-        this.err = err;
+        this(err, true);
     }
 
-    /** The bar when standard error is a terminal and the command is not quiet, otherwise nothing. */
+    private TransferBar(PrintWriter err, boolean visible) {
+        this.err = err;
+        this.visible = visible;
+    }
+
+    /** A bar drawn when standard error is a terminal and the command is not quiet; silent otherwise. */
     static TransferBar forTerminal(boolean quiet, PrintWriter err) {
-        return !quiet && ProgressBar.stderrIsTerminal() ? new TransferBar(err) : null;
+        return new TransferBar(err, !quiet && ProgressBar.stderrIsTerminal());
     }
 
     @Override
@@ -42,6 +50,9 @@ final class TransferBar implements TransferProgress {
     }
 
     private synchronized void draw(long bytes, OptionalLong total) {
+        if (!visible) {
+            return;
+        }
         long now = System.nanoTime();
         boolean done = total.isPresent() && bytes >= total.getAsLong();
         if (drawn >= 0 && now - drawn < REDRAW_NANOS && !done) {
@@ -65,7 +76,8 @@ final class TransferBar implements TransferProgress {
     }
 
     /** Ends the bar's line, if one was drawn. */
-    synchronized void finish() {
+    @Override
+    public synchronized void close() {
         if (any) {
             err.println();
         }

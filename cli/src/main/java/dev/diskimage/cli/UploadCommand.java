@@ -1,7 +1,6 @@
 package dev.diskimage.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.diskimage.conversion.images.TransferProgress;
 import dev.diskimage.conversion.images.UploadResult;
 import dev.diskimage.core.DiskFormat;
 import dev.diskimage.core.service.ImageMeta;
@@ -79,18 +78,13 @@ final class UploadCommand extends ImageCommand {
         RequestContext ctx = service.context();
         ImageMeta created = images.create(ctx, new NewImage(Optional.empty(), name, imageFormat.glanceName(),
                 containerFormat, visibility, properties));
-        TransferBar bar = TransferBar.forTerminal(quiet, err);
         UploadResult result;
-        try {
-            result = ImageFlows.flows(ImageFlows.downloader(validator(), conversionDir),
-                    bar == null ? TransferProgress.NONE : bar).uploadVolume(ctx, images, created, volume, compress);
+        try (TransferBar bar = TransferBar.forTerminal(quiet, err)) {
+            result = ImageFlows.flows(ImageFlows.downloader(validator(), conversionDir), bar)
+                    .uploadVolume(ctx, images, created, volume, compress);
         } catch (RuntimeException e) {
             discard(images, ctx, created);
             throw e;
-        } finally {
-            if (bar != null) {
-                bar.finish();
-            }
         }
         if (quiet) {
             return;

@@ -212,8 +212,19 @@ class CacheCommandTest {
         dev.diskimage.catalog.cache.DownloadProgress progress = bar::downloaded;
 
         progress.transferred("a.img", 1 << 20, java.util.OptionalLong.of(2 << 20));
-        bar.finish();
+        bar.close();
 
         assertThat(text.toString()).contains("50%").contains("1.0/2.0 MiB").endsWith(System.lineSeparator());
+    }
+
+    @Test
+    void aQuietOrNonTerminalBarHearsProgressAndDrawsNothing() {
+        java.io.StringWriter text = new java.io.StringWriter();
+        try (TransferBar bar = TransferBar.forTerminal(true, new java.io.PrintWriter(text, true))) {
+            bar.downloaded("a.img", 1 << 20, java.util.OptionalLong.of(2 << 20));
+            bar.transferred(null, 2 << 20, java.util.OptionalLong.empty());
+        }
+
+        assertThat(text.toString()).isEmpty();
     }
 }
