@@ -1,6 +1,8 @@
 #!/bin/sh
 # Builds everything, creates sample images (benign and malicious) with the real qemu-img, and
 # runs the main job, image-check, over them: the benign ones are accepted, the others rejected.
+# Then the toolkit around it: upload and fetch through a local image service, and a distro
+# cloud image from a local mirror through the image cache.
 set -e
 cd "$(dirname "$0")"
 sh scripts/ensure-tools.sh
@@ -64,4 +66,22 @@ evil=$(bin/diskimage upload --service "$dir/images" --name swapped --disk-format
 cp "$dir/evil-backing.qcow2" "$dir/images/$evil.data"
 bin/diskimage fetch --service "$dir/images" "$evil" "$dir/evil-volume.raw"
 echo "(exit code $?: refused, nothing at $dir/evil-volume.raw)"
+echo
+echo "== a distro cloud image from a mirror (a local directory in Fedora's layout): two overlays, one download =="
+mirror="$dir/mirror/releases/41/Cloud"
+mkdir -p "$mirror/x86_64/images" "$mirror/aarch64/images"
+image="Fedora-Cloud-Base-Generic-41-1.4.x86_64.qcow2"
+cp "$dir/good.qcow2" "$mirror/x86_64/images/$image"
+(cd "$mirror/x86_64/images" && echo "SHA256 ($image) = $(sha256sum "$image" | cut -d' ' -f1)" \
+    > Fedora-Cloud-41-1.4-x86_64-CHECKSUM)
+cp "$dir/evil-backing.qcow2" "$mirror/aarch64/images/Fedora-Cloud-Base-Generic-41-1.4.aarch64.qcow2"
+from="--mirror file://$(pwd)/$dir/mirror/ --cache-dir $dir/cache --snapshot-dir $dir/snapshots"
+bin/diskimage distro get fedora --arch x86_64 $from
+bin/diskimage distro get fedora --arch x86_64 $from --json
+bin/diskimage cache list --cache-dir "$dir/cache"
+echo "(exit code $?)"
+echo
+echo "== the same distro's aarch64 image has a backing file on the mirror =="
+bin/diskimage distro get fedora --arch aarch64 $from
+echo "(exit code $?: refused, nothing cached, no overlay)"
 exit 0
