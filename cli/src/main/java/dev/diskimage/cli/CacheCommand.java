@@ -8,6 +8,7 @@ import dev.diskimage.catalog.cache.PruneResult;
 import dev.diskimage.catalog.cache.PrunePolicy;
 import dev.diskimage.core.UntrustedText;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -71,7 +72,11 @@ final class CacheCommand implements Callable<Integer> {
         Path cacheDir;
 
         ImageCache cache() {
-            return ImageCache.open(cacheDir != null ? cacheDir : ImageCache.defaultRoot());
+            return ImageCache.open(root());
+        }
+
+        Path root() {
+            return cacheDir != null ? cacheDir : ImageCache.defaultRoot();
         }
     }
 
@@ -85,7 +90,8 @@ final class CacheCommand implements Callable<Integer> {
     static final class ListCommand extends CacheCall {
         @Override
         void execute(PrintWriter out, PrintWriter err) {
-            List<CacheEntry> entries = cache().list();
+            // Looking creates nothing: a cache that was never made holds no entries.
+            List<CacheEntry> entries = Files.isDirectory(root()) ? cache().list() : List.of();
             if (quiet) {
                 return;
             }

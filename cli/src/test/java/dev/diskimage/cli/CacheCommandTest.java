@@ -99,6 +99,17 @@ class CacheCommandTest {
     }
 
     @Test
+    void listingACacheThatWasNeverMadeShowsNothingAndCreatesNothing() {
+        Path never = cacheDir.resolve("never-made");
+
+        ImageCheckTest.Run list = diskimage("cache", "list", "--cache-dir", never.toString(), "--json");
+
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.out()).isEmpty();
+        assertThat(never).doesNotExist();
+    }
+
+    @Test
     void pruneRemovesUnusedEntriesAndKeepsOnesInUse() throws Exception {
         URI used = serve("/used.raw", raw(10_000, 2));
         URI unused = serve("/unused.raw", raw(10_000, 3));
