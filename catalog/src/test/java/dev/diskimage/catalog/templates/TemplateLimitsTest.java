@@ -295,4 +295,16 @@ class TemplateLimitsTest {
         }
         assertThatThrownBy(() -> SmallDocument.get(dir.toUri(), 100)).hasMessage("not an http or https URL");
     }
+
+    @Test
+    void aStoreNeedsAGateAndAPositiveImageLimit() {
+        assertThatThrownBy(() -> TemplateStore.builder(dir.resolve("s")).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("needs a gate");
+        assertThatThrownBy(() -> TemplateStore.builder(dir.resolve("s")).maxImageBytes(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxImageBytes must be positive: 0");
+        TemplateStore store = TemplateStore.builder(dir.resolve("s/./t")).maxImageBytes(1)
+                .gate((image, declared) -> dev.diskimage.core.DiskFormat.RAW).build();
+        assertThat(store.root()).isEqualTo(dir.resolve("s/t"));
+        assertThat(dir.resolve("s/t")).isDirectory();
+    }
 }

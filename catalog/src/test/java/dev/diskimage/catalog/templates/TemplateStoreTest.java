@@ -245,6 +245,31 @@ class TemplateStoreTest {
         assertThat(raw.path()).isEqualTo(dir.resolve("store/lab:plain:v1"));
         assertThat(Files.readAllBytes(raw.path())).isEqualTo(rawContent);
         assertThat(requestsFor("/repo/plain.qcow2")).isEqualTo(1);
+        // Found in the cache under the plain URL: the .xz is not asked for again either.
+        assertThat(requestsFor("/repo/plain.qcow2.xz")).isEqualTo(1);
+    }
+
+    @Test
+    void copiesFromAFileSourceReportProgressAgainstTheFileSizeOrNoneForXz() throws Exception {
+        byte[] qcow2 = qcow2();
+        publish(local, "fc/disk", qcow2, true, sha1(qcow2));
+        publish(local, "fc/raw.img", rawContent, false, sha1(rawContent));
+        List<String> calls = new CopyOnWriteArrayList<>();
+        TemplateStore store = TemplateStore.builder(dir.resolve("store")).cache(ImageCache.open(dir.resolve("cache")))
+                .gate(MAGIC_GATE).progress((name, bytes, total) -> calls.add(name + " " + bytes + " " + total))
+                .build();
+
+        store.get(repository().version("fc:v2"), StoreMode.KEEP_FORMAT);
+        // 64 KiB at a time, counting up to the file's size.
+        assertThat(calls).hasSize(rawContent.length / 65536)
+                .startsWith("lab:fc:v2 65536 " + java.util.OptionalLong.of(rawContent.length))
+                .endsWith("lab:fc:v2 " + rawContent.length + " " + java.util.OptionalLong.of(rawContent.length));
+
+        calls.clear();
+        store.get(repository().version("fc:v1"), StoreMode.KEEP_FORMAT);
+        // Decompressed as it is read: the total is not known.
+        assertThat(calls).isNotEmpty().last()
+                .isEqualTo("lab:fc:v1 " + qcow2.length + " " + java.util.OptionalLong.empty());
     }
 
     @Test
