@@ -46,4 +46,20 @@ class DirectoryListingEdgesTest {
         assertThat(DirectoryListing.decodeEntities("no references")).isEqualTo("no references");
         assertThat(DirectoryListing.decodeEntities("&#128512;")).isEqualTo("\uD83D\uDE00");
     }
+
+    @Test
+    void anArrowInTheTextDoesNotEndALaterComment() {
+        String html = "<p>a --> b</p><!-- <a href=\"hidden/\"> --><a href=\"shown/\">shown</a>";
+        assertThat(DirectoryListing.entries(IMAGES, html)).containsExactly("shown/");
+    }
+
+    @Test
+    void atMost100000EntriesAreKept() {
+        StringBuilder html = new StringBuilder();
+        for (int i = 0; i <= DirectoryListing.MAX_ENTRIES; i++) {
+            html.append("<a href=").append(i).append(">x</a>");
+        }
+        assertThat(DirectoryListing.entries(IMAGES, html.toString())).hasSize(DirectoryListing.MAX_ENTRIES)
+                .endsWith(String.valueOf(DirectoryListing.MAX_ENTRIES - 1));
+    }
 }
