@@ -84,7 +84,7 @@ class TemplateLimitsTest {
         assertThat(parse(repo("lab", "s", longest, "1")).version("t").handle()).isEqualTo(longest);
         assertThat(refused(repo("lab", "s", longest + "z", "1")))
                 .hasMessageContaining("is 1025 characters long, more than the 1024 accepted");
-        for (String bad : new String[] {"a/", ".", "..", "a/..", "", "/a"}) {
+        for (String bad : new String[] {"a/", ".", "..", "a/..", "", "/a", "\\\\a"}) {
             assertThat(refused(repo("lab", "s", bad, "1")).field()).as(bad).isEqualTo("templates.t.versions.v.handle");
         }
         assertThat(refused(repo("lab", "s", "", "1"))).hasMessageEndingWith("is empty");
@@ -167,6 +167,8 @@ class TemplateLimitsTest {
         assertThatThrownBy(() -> parse(json).version("t10:")).isInstanceOf(TemplateNotFoundException.class)
                 .hasMessageContaining("has no version  (versions: v)");
         assertThat(parse(json).version("t10:v").storeName()).isEqualTo("lab:t10:v");
+        assertThatThrownBy(() -> parse(json).version(":v")).isInstanceOf(TemplateNotFoundException.class)
+                .hasMessageStartingWith("template  does not exist in repository lab");
         assertThat(parse(json)).hasToString("TemplateRepository[lab from test.json]");
     }
 
