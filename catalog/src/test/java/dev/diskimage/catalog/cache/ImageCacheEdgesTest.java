@@ -111,6 +111,30 @@ class ImageCacheEdgesTest {
     }
 
     @Test
+    void theListingIsMostRecentlyUsedFirstWhateverTheDirectoryOrder() throws Exception {
+        fetch("/x.img", TestImages.raw(100, 70)).close();
+        clock.advance(Duration.ofMinutes(1));
+        fetch("/y.img", TestImages.raw(100, 71)).close();
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(cache.list()).extracting(CacheEntry::url).containsExactly(server.uri("/y.img"), server.uri("/x.img"));
+        cache.lookup(server.uri("/x.img"), "x.img").orElseThrow().close();
+        assertThat(cache.list()).extracting(CacheEntry::url).containsExactly(server.uri("/x.img"), server.uri("/y.img"));
+    }
+
+    @Test
+    void filesOfOneUrlUsedAtTheSameInstantAreListedByPath() throws Exception {
+        server.serve("/same", TestImages.raw(100, 72));
+        // Created out of order, so that no directory order lists them sorted by chance.
+        List<String> names = List.of("c.img", "a.img", "f.img", "b.img", "e.img", "d.img");
+        for (String name : names) {
+            cache.fetch(CacheRequest.builder(server.uri("/same"), name).gate(TestImages.GATE, Optional.empty())
+                    .build()).close();
+        }
+        assertThat(cache.list()).extracting(e -> e.path().getFileName().toString())
+                .containsExactly("a.img", "b.img", "c.img", "d.img", "e.img", "f.img");
+    }
+
+    @Test
     void pruneKeepsAnEntryAnotherThreadIsChangingAndAnAgeOfExactlyTheLimitIsNotOld() throws Exception {
         CachedImage busy = fetch("/busy.img", TestImages.raw(1000, 20));
         busy.close();
@@ -252,12 +276,15 @@ class ImageCacheEdgesTest {
         assertThat(cache.prune(PrunePolicy.maxBytes(0)).removed()).hasSize(1);
     }
 
-    /** A one-shot HTTP server on 127.0.0.1 answering every request with the given head and no body. */
+    /**
+     * An HTTP server on 127.0.0.1 answering every request with the given head and four bytes of
+     * body; then it closes the connection, or with {@code holdOpen} waits for the client to close it.
+     */
     private static final class RawServer implements AutoCloseable {
         private final ServerSocket socket;
         private final Thread thread;
 
-        RawServer(String head) throws IOException {
+        RawServer(String head, boolean holdOpen) throws IOException {
             socket = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
             thread = new Thread(() -> {
                 while (!socket.isClosed()) {
@@ -276,6 +303,13 @@ class ImageCacheEdgesTest {
                         out.write(head.getBytes(StandardCharsets.US_ASCII));
                         out.write("RAW-".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
+                        if (holdOpen) {
+                            // Until the client hangs up: it must not see the body end before it looks at the length.
+                            client.setSoTimeout(10_000);
+                            while (in.read() >= 0) {
+                                // discard
+                            }
+                        }
                     } catch (IOException e) {
                         // closed
                     }
@@ -299,14 +333,14 @@ class ImageCacheEdgesTest {
     void aLengthOfUpTo18DigitsIsBelievedAndCheckedAgainstTheFreeSpace() throws Exception {
         // 10^18 - 1 bytes cannot fit: refused before a byte is stored.
         try (RawServer raw = new RawServer("HTTP/1.1 200 OK\r\nContent-Length: 999999999999999999"
-                + "\r\nConnection: close\r\n\r\n")) {
+                + "\r\nConnection: close\r\n\r\n", true)) {
             assertThatThrownBy(() -> cache.fetch(CacheRequest.builder(raw.uri("/huge.img"), "huge.img")
                     .gate(TestImages.GATE, Optional.empty()).build()))
                     .isInstanceOf(NotEnoughSpaceException.class);
         }
         // 19 digits are not believed: the body decides, and it is cut short.
         try (RawServer raw = new RawServer("HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000000"
-                + "\r\nConnection: close\r\n\r\n")) {
+                + "\r\nConnection: close\r\n\r\n", false)) {
             assertThatThrownBy(() -> cache.fetch(CacheRequest.builder(raw.uri("/huge.img"), "huge.img")
                     .gate(TestImages.GATE, Optional.empty()).build()))
                     .isInstanceOf(DownloadFailedException.class);
