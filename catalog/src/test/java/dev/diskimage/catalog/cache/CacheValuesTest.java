@@ -220,4 +220,16 @@ class CacheValuesTest {
         assertThat(inUse.path()).isEqualTo(java.nio.file.Path.of("/c/e.img"));
         assertThat(inUse).hasMessageContaining("why");
     }
+
+    @Test
+    void aDownloadThatStartsStalledAveragesItsFirstBytesIn() {
+        AtomicLong nanos = new AtomicLong();
+        TransferMeter meter = new TransferMeter(nanos::get);
+        nanos.addAndGet(1_000_000_000L);
+        assertThat(meter.update(0, OptionalLong.empty()).bytesPerSecond()).isEqualTo(0.0);
+        nanos.addAndGet(1_000_000_000L);
+        // A measured rate of 0 is a rate: the new sample enters with its weight (30% for 1 s).
+        assertThat(meter.update(1000, OptionalLong.empty()).bytesPerSecond())
+                .isCloseTo(300.0, org.assertj.core.data.Offset.offset(1e-6));
+    }
 }

@@ -135,6 +135,26 @@ class ImageCacheEdgesTest {
     }
 
     @Test
+    void entriesUsedAndListedLeaveNoLockFileOpen() throws Exception {
+        long before = openDescriptors();
+        for (int i = 0; i < 40; i++) {
+            byte[] image = TestImages.raw(100, 80 + i);
+            cache.fetch(CacheRequest.builder(URI.create("https://mirror.invalid/fd/" + i), "f.img")
+                    .source(() -> new Download(new ByteArrayInputStream(image), OptionalLong.of(image.length)))
+                    .gate(TestImages.GATE, Optional.empty()).build()).close();
+        }
+        assertThat(cache.list()).hasSize(40);
+        // Each entry directory's lock file is open only while it is locked or held.
+        assertThat(openDescriptors()).isLessThan(before + 10);
+    }
+
+    static long openDescriptors() throws IOException {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
     void pruneKeepsAnEntryAnotherThreadIsChangingAndAnAgeOfExactlyTheLimitIsNotOld() throws Exception {
         CachedImage busy = fetch("/busy.img", TestImages.raw(1000, 20));
         busy.close();

@@ -309,4 +309,22 @@ class TemplateLimitsTest {
         assertThat(store.root()).isEqualTo(dir.resolve("s/t"));
         assertThat(dir.resolve("s/t")).isDirectory();
     }
+
+    @Test
+    void aStoreLockLeavesNoDescriptorOpen() throws IOException {
+        Path lockFile = dir.resolve("lab:t:v.lock");
+        long before = openDescriptors();
+        for (int i = 0; i < 40; i++) {
+            try (StoreLock lock = StoreLock.acquire(lockFile)) {
+                assertThat(lockFile).exists();
+            }
+        }
+        assertThat(openDescriptors()).isLessThan(before + 10);
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
 }
