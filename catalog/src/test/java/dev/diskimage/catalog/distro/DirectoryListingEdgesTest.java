@@ -49,7 +49,7 @@ class DirectoryListingEdgesTest {
 
     @Test
     void anArrowInTheTextDoesNotEndALaterComment() {
-        String html = "<p>a --> b</p><!-- <a href=\"hidden/\"> --><a href=\"shown/\">shown</a>";
+        String html = "<p>a --><!-- <a href=\"hidden/\"> --><a href=\"shown/\">shown</a></p>";
         assertThat(DirectoryListing.entries(IMAGES, html)).containsExactly("shown/");
     }
 
@@ -61,5 +61,21 @@ class DirectoryListingEdgesTest {
         }
         assertThat(DirectoryListing.entries(IMAGES, html.toString())).hasSize(DirectoryListing.MAX_ENTRIES)
                 .endsWith(String.valueOf(DirectoryListing.MAX_ENTRIES - 1));
+    }
+
+    @Test
+    void anAttributeNameStartingWithEqualsDoesNotHideTheHref() {
+        // HTML reads "=x" as an attribute name (a parse error it recovers from); the href after it counts.
+        assertThat(DirectoryListing.entries(IMAGES, "<a =x href=\"60/\">60</a>")).containsExactly("60/");
+    }
+
+    @Test
+    void anAttributeValueLeftOpenHidesTheRestOfThePage() {
+        assertThat(DirectoryListing.entries(IMAGES, "<b title='it<a href=61/>61</a>")).isEmpty();
+    }
+
+    @Test
+    void aTwoCharacterNumericReferenceIsDecoded() {
+        assertThat(DirectoryListing.decodeEntities("a&#9;b")).isEqualTo("a\tb");
     }
 }
