@@ -96,8 +96,8 @@ final class UrlSource implements ByteSource {
             if (trimmed.isEmpty() || trimmed.length() > 18 || !trimmed.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 return OptionalLong.empty();
             }
-            long value = Long.parseLong(trimmed);
-            return value <= EntryRecord.MAX_SIZE ? OptionalLong.of(value) : OptionalLong.empty();
+            // At most 18 digits, so below 10^18 and within EntryRecord.MAX_SIZE (2^60): no further bound.
+            return OptionalLong.of(Long.parseLong(trimmed));
         }).orElse(OptionalLong.empty());
     }
 }

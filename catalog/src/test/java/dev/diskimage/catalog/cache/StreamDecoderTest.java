@@ -86,4 +86,51 @@ class StreamDecoderTest {
         }
         assertThat(StreamDecoder.IDENTITY.decode(new ByteArrayInputStream(new byte[3])).readAllBytes()).hasSize(3);
     }
+
+    @Test
+    void cappedReadsByteByByteUpToTheLimit() throws IOException {
+        try (InputStream in = StreamDecoder.capped(3).decode(new ByteArrayInputStream(new byte[] {0, (byte) 0xff, 7}))) {
+            assertThat(in.read()).isEqualTo(0);
+            assertThat(in.read()).isEqualTo(255);
+            assertThat(in.read()).isEqualTo(7);
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        try (InputStream in = StreamDecoder.capped(2).decode(new ByteArrayInputStream(new byte[] {1, 2, 3}))) {
+            assertThat(in.read()).isEqualTo(1);
+            assertThat(in.read()).isEqualTo(2);
+            assertThatThrownBy(in::read).isInstanceOf(IOException.class).hasMessageContaining("2 bytes");
+        }
+    }
+
+    @Test
+    void cappedSkipsWhatThereIsAndCountsIt() throws IOException {
+        try (InputStream in = StreamDecoder.capped(100).decode(new ByteArrayInputStream(new byte[20_000]))) {
+            assertThat(in.skip(0)).isZero();
+            // Skipped bytes are read, so skipping past the cap is refused like reading past it.
+            assertThatThrownBy(() -> in.skip(10_000)).isInstanceOf(IOException.class).hasMessageContaining("100 bytes");
+        }
+        try (InputStream in = StreamDecoder.capped(30_000).decode(new ByteArrayInputStream(new byte[20_000]))) {
+            assertThat(in.skip(10_000)).isEqualTo(10_000);
+            assertThat(in.skip(50_000)).isEqualTo(10_000);
+            assertThat(in.skip(1)).isZero();
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        try (InputStream in = StreamDecoder.capped(15_000).decode(new ByteArrayInputStream(new byte[20_000]))) {
+            assertThat(in.skip(15_000)).isEqualTo(15_000);
+            assertThatThrownBy(in::read).isInstanceOf(IOException.class).hasMessageContaining("15000 bytes");
+        }
+    }
+
+    @Test
+    void xzReadByteByByteAlsoReadsTheDownloadToItsEnd() throws IOException {
+        byte[] image = {1, 2, 3, 0, (byte) 0x80};
+        EndSeen download = new EndSeen(xz(image));
+        try (InputStream decoded = StreamDecoder.xz(5).decode(download)) {
+            for (byte b : image) {
+                assertThat(decoded.read()).isEqualTo(b & 0xff);
+            }
+            assertThat(decoded.read()).isEqualTo(-1);
+        }
+        assertThat(download.ended).isTrue();
+    }
 }

@@ -91,4 +91,15 @@ class ChecksumFileTest {
         text.append(SHA256).append("  late.img\n");
         assertThat(ChecksumFile.parse("SHA256SUMS", text.toString()).forFile("late.img")).isEmpty();
     }
+
+    @Test
+    void readsTheLastOfMaxLines() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < ChecksumFile.MAX_LINES - 1; i++) {
+            text.append("#\n");
+        }
+        text.append(SHA256).append("  last.img");
+        assertThat(ChecksumFile.parse("SHA256SUMS", text.toString()).forFile("last.img"))
+                .contains(new Checksum(ChecksumAlgorithm.SHA256, SHA256));
+    }
 }

@@ -50,4 +50,10 @@ class VersionOrderTest {
             }
         }
     }
+
+    @Test
+    void textSortsBeforeANumberAtTheSamePlace() {
+        assertThat(sorted("1a", "1", "a1", "a")).containsExactly("a", "a1", "1", "1a");
+        assertThat(sorted("24.04", "beta", "9")).containsExactly("beta", "9", "24.04");
+    }
 }

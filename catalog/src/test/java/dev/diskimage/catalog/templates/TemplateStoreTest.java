@@ -245,6 +245,86 @@ class TemplateStoreTest {
         assertThat(raw.path()).isEqualTo(dir.resolve("store/lab:plain:v1"));
         assertThat(Files.readAllBytes(raw.path())).isEqualTo(rawContent);
         assertThat(requestsFor("/repo/plain.qcow2")).isEqualTo(1);
+        // Found in the cache under the plain URL: the .xz is not asked for again either.
+        assertThat(requestsFor("/repo/plain.qcow2.xz")).isEqualTo(1);
+    }
+
+    @Test
+    void aNewDigestPublishedForACachedImageFetchesTheNewImage() throws Exception {
+        byte[] first = rawContent.clone();
+        publish(served.resolve("repo"), "plain.qcow2", first, false, sha1(first));
+        store(MAGIC_GATE).get(repository().version("plain"), StoreMode.KEEP_FORMAT);
+
+        byte[] second = rawContent.clone();
+        second[5] = 42;
+        publish(served.resolve("repo"), "plain.qcow2", second, false, sha1(second));
+        // Another store on the same cache: the cached entry holds the old digest and must not be used.
+        TemplateStore other = TemplateStore.builder(dir.resolve("other")).cache(ImageCache.open(dir.resolve("cache")))
+                .gate(MAGIC_GATE).build();
+        StoredTemplate stored = other.get(repository().version("plain"), StoreMode.KEEP_FORMAT);
+
+        assertThat(Files.readAllBytes(stored.path())).isEqualTo(second);
+        assertThat(requestsFor("/repo/plain.qcow2")).isEqualTo(2);
+    }
+
+    @Test
+    void anHttpHandleEndingInXzIsDecompressedAndStoredWithoutTheSuffix() throws Exception {
+        byte[] image = rawContent.clone();
+        Path base = served.resolve("repo");
+        Files.createDirectories(base);
+        Files.write(base.resolve("packed.img.xz"), xz(image));
+        Files.writeString(base.resolve("packed.img.xz.hash"), sha1(image));
+        Files.writeString(base.resolve("packed.img.xz.metadata"), "{}");
+        Path file = dir.resolve("xz-repo.json");
+        Files.writeString(file, """
+                {"name": "lab", "sources": {"web": {"type": "http", "args": {"baseurl": "%s"}}},
+                 "templates": {"packed": {"versions": {"v1": {"source": "web", "handle": "packed.img.xz",
+                   "timestamp": 1}}}}}
+                """.formatted(baseUrl()));
+        TemplateStore store = store(MAGIC_GATE);
+
+        StoredTemplate stored = store.get(TemplateRepository.fromUrl(file.toString()).version("packed"));
+
+        assertThat(Files.readAllBytes(stored.path())).isEqualTo(image);
+        assertThat(requestsFor("/repo/packed.img.xz")).isEqualTo(1);
+        assertThat(requestsFor("/repo/packed.img.xz.xz")).isZero();
+        assertThat(ImageCache.open(dir.resolve("cache")).list()).singleElement()
+                .satisfies(entry -> assertThat(entry.path().getFileName().toString()).isEqualTo("packed.img"));
+    }
+
+    @Test
+    void aVersionStoredRawIsNotFoundInItsKeptFormat() throws Exception {
+        publish(local, "fc/raw.img", rawContent, false, sha1(rawContent));
+        TemplateStore store = store(MAGIC_GATE);
+        TemplateVersion version = repository().version("fc:v2");
+
+        store.get(version);
+
+        assertThat(store.lookup(version, StoreMode.RAW)).isPresent();
+        assertThat(store.lookup(version, StoreMode.KEEP_FORMAT)).isEmpty();
+    }
+
+    @Test
+    void copiesFromAFileSourceReportProgressAgainstTheFileSizeOrNoneForXz() throws Exception {
+        byte[] qcow2 = qcow2();
+        publish(local, "fc/disk", qcow2, true, sha1(qcow2));
+        publish(local, "fc/raw.img", rawContent, false, sha1(rawContent));
+        List<String> calls = new CopyOnWriteArrayList<>();
+        TemplateStore store = TemplateStore.builder(dir.resolve("store")).cache(ImageCache.open(dir.resolve("cache")))
+                .gate(MAGIC_GATE).progress((name, bytes, total) -> calls.add(name + " " + bytes + " " + total))
+                .build();
+
+        store.get(repository().version("fc:v2"), StoreMode.KEEP_FORMAT);
+        // 64 KiB at a time, counting up to the file's size.
+        assertThat(calls).hasSize(rawContent.length / 65536)
+                .startsWith("lab:fc:v2 65536 " + java.util.OptionalLong.of(rawContent.length))
+                .endsWith("lab:fc:v2 " + rawContent.length + " " + java.util.OptionalLong.of(rawContent.length));
+
+        calls.clear();
+        store.get(repository().version("fc:v1"), StoreMode.KEEP_FORMAT);
+        // Decompressed as it is read: the total is not known.
+        assertThat(calls).isNotEmpty().last()
+                .isEqualTo("lab:fc:v1 " + qcow2.length + " " + java.util.OptionalLong.empty());
     }
 
     @Test
