@@ -49,3 +49,6 @@ java -cp "$classpath" dev.diskimage.bench.FetchVsCurl "$work/fetch" "${BENCH_FET
 echo
 # A verified volume upload (validate + hash while sending + compare the service's hashes) vs curl -T (1 GiB).
 java -cp "$classpath" dev.diskimage.bench.UploadVsCurl "$work/upload" "${BENCH_UPLOAD_MIB:-1024}" 5
+echo
+# A first download into the image cache (hash + sync + checksum + validate + rename) vs curl -o + sha256sum + sync (1 GiB).
+java -cp "$classpath" dev.diskimage.bench.CacheFetchVsCurl "$work/cache" "${BENCH_CACHE_MIB:-1024}" 5

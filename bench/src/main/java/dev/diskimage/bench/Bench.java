@@ -2,12 +2,14 @@ package dev.diskimage.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.diskimage.core.service.HashAlgorithm;
 import dev.diskimage.core.service.ImageDigests;
 import dev.diskimage.core.service.ImageHasher;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -81,12 +83,7 @@ final class Bench {
      */
     static HttpServer glanceServer(String id, ImageDigests digests, HttpHandler data) throws IOException {
         byte[] json = glanceRecord(id, digests);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.setExecutor(Executors.newFixedThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "bench-http");
-            thread.setDaemon(true);
-            return thread;
-        }));
+        HttpServer server = localServer();
         server.createContext("/v2/images/" + id, exchange -> {
             try (exchange) {
                 if (exchange.getRequestURI().getPath().endsWith("/file")) {
@@ -99,6 +96,26 @@ final class Bench {
             }
         });
         server.start();
+        return server;
+    }
+
+    /** Answers an exchange with a file's bytes. */
+    static void sendFile(HttpExchange exchange, Path file) throws IOException {
+        exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
+        exchange.sendResponseHeaders(200, Files.size(file));
+        try (InputStream in = Files.newInputStream(file); OutputStream out = exchange.getResponseBody()) {
+            in.transferTo(out);
+        }
+    }
+
+    /** An HTTP server on 127.0.0.1 and a free port, on two daemon threads; not started yet. */
+    static HttpServer localServer() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        server.setExecutor(Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "bench-http");
+            thread.setDaemon(true);
+            return thread;
+        }));
         return server;
     }
 }

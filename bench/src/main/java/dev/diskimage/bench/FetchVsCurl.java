@@ -1,6 +1,5 @@
 package dev.diskimage.bench;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.diskimage.catalog.GlanceImageService;
 import dev.diskimage.conversion.images.DownloadedImage;
@@ -11,8 +10,6 @@ import dev.diskimage.core.service.RequestContext;
 import dev.diskimage.validation.ImagePolicy;
 import dev.diskimage.validation.ImageValidator;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +43,7 @@ public final class FetchVsCurl {
         Files.createDirectories(dir);
         Path image = dir.resolve("image.raw");
         ImageDigests digests = Bench.writeRandom(image, sizeMiB);
-        HttpServer server = Bench.glanceServer(IMAGE_ID, digests, exchange -> sendFile(exchange, image));
+        HttpServer server = Bench.glanceServer(IMAGE_ID, digests, exchange -> Bench.sendFile(exchange, image));
         try {
             URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
             Path downloads = Files.createDirectories(dir.resolve("downloads"));
@@ -79,14 +76,6 @@ public final class FetchVsCurl {
             System.out.printf(Locale.ROOT, "%-48s %7.3f (goal <= 1.10)%n", "ratio (fetch / curl)", a / b);
         } finally {
             server.stop(0);
-        }
-    }
-
-    private static void sendFile(HttpExchange exchange, Path image) throws IOException {
-        exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
-        exchange.sendResponseHeaders(200, Files.size(image));
-        try (InputStream in = Files.newInputStream(image); OutputStream out = exchange.getResponseBody()) {
-            in.transferTo(out);
         }
     }
 
