@@ -585,12 +585,14 @@ public final class LocalImageService implements ImageService {
             while (true) {
                 int n;
                 try {
-                    n = data.read(buffer);
+                    // Whole buffers, whatever the stream hands out per read (a socket gives a few
+                    // KiB): the hasher runs md5 and sha512 on two threads only for large chunks.
+                    n = data.readNBytes(buffer, 0, buffer.length);
                 } catch (IOException e) {
                     throw new ImageServiceException("image " + id + ": reading the data to upload failed: "
                             + IoErrorText.describe(e), -1, e);
                 }
-                if (n < 0) {
+                if (n == 0) {
                     break;
                 }
                 hasher.update(buffer, 0, n);
