@@ -64,6 +64,20 @@ class ImageCheckEndToEndIT {
         RealQemuImg.run(args);
     }
 
+    /**
+     * Runs a program (qemu-io, tar, qemu-img with its output) to its end, and fails the test
+     * unless it exits 0 within two minutes.
+     *
+     * @return what it printed, standard error included
+     */
+    static String program(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(String.join(" ", command) + ": " + output).isZero();
+        return output;
+    }
+
     static Path image(String name) {
         Path path = dir.resolve(name);
         IMAGES.put(name, path);

@@ -236,18 +236,7 @@ public final class GlanceServer implements AutoCloseable {
      * @return the count, {@code expected} or more unless 5 s passed
      */
     public long awaitDownloads(String imageId, long expected) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        long count = downloads(imageId);
-        while (count < expected && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return downloads(imageId);
-            }
-            count = downloads(imageId);
-        }
-        return count;
+        return Counts.await(() -> downloads(imageId), expected);
     }
 
     /**

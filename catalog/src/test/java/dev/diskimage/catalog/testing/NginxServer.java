@@ -181,18 +181,7 @@ public final class NginxServer implements AutoCloseable {
      * @return the count, {@code expected} or more unless 5 s passed
      */
     public long awaitGets(String path, long expected) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        long count = gets(path);
-        while (count < expected && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return gets(path);
-            }
-            count = gets(path);
-        }
-        return count;
+        return Counts.await(() -> gets(path), expected);
     }
 
     /** Stops nginx (master and worker) and deletes its private prefix; the served directory stays. */
